@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A running origin process (the built `llstream-origin` CLI). */
+export interface OriginProcess {
+  /** Base URL, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Every log line the origin printed so far (pino JSON), for assertions and failure reports. */
+  readonly logs: string[];
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOriginOptions {
+  /** Extra CLI arguments. */
+  args?: string[];
+  /** How long to wait for the first playable manifest of `waitForStream`. @defaultValue 20 000 ms */
+  readyTimeoutMs?: number;
+  /** Stream whose manifest must be served before `startOrigin` resolves; `null` to skip. @defaultValue 'demo' */
+  waitForStream?: string | null;
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+function cliPath(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@llstream/server/package.json')), 'dist', 'cli.js');
+}
+
+/**
+ * Starts the real origin (with its built-in ffmpeg test source unless told
+ * otherwise) as a child process on a free port and waits until the stream's
+ * manifest is served.
+ *
+ * @throws Error with the origin's last log lines when it exits or is not ready in time.
+ */
+export async function startOrigin(options: StartOriginOptions = {}): Promise<OriginProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [cliPath(), '--port', String(port), '--host', '127.0.0.1', ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      logs.push(line);
+      if (logs.length > 2000) logs.splice(0, 1000);
+    });
+  }
+  const exited = once(child, 'exit');
+
+  const stop = async (graceMs = 5000): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const stream = options.waitForStream === undefined ? 'demo' : options.waitForStream;
+  if (stream !== null) {
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+    // Readiness, not timing: the first manifest appears once ffmpeg has encoded
+    // its first segment, which takes a variable while on a loaded machine.
+    for (;;) {
+      if (child.exitCode !== null) {
+        throw new Error(`origin exited with ${child.exitCode} before ${stream} was ready:\n${logs.slice(-20).join('\n')}`);
+      }
+      const ok = await fetch(`${url}/live/${stream}/manifest.mpd`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`stream ${stream} not served within ${options.readyTimeoutMs ?? 20_000} ms:\n${logs.slice(-20).join('\n')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  return { url, port, child, logs, stop };
+}

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type Browser } from '../src/browser.js';
+import { formatMeasurement, measureLatency } from '../src/measure.js';
+import { startOrigin, type OriginProcess } from '../src/origin.js';
+
+function processesMentioning(text: string): string {
+  try {
+    return execFileSync('pgrep', ['-af', text], { encoding: 'utf8' }).trim();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+}
+
+// The main job, end to end: real ffmpeg test source -> real origin -> the demo
+// page's <ll-player> in headless Chromium, judged by the capture-time strip.
+describe('demo page', () => {
+  let origin: OriginProcess;
+  let browser: Browser;
+  beforeAll(async () => {
+    origin = await startOrigin();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await origin?.stop();
+  });
+
+  it('plays the test pattern under 1.5 s glass-to-glass, with the player estimate within 150 ms of the strip', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${origin.url}/`);
+    const readout = page.locator('ll-player').locator('[part="latency"]');
+
+    const m = await measureLatency(page, { settleMs: 5000, durationMs: 30_000 });
+    console.log(`demo page over 30 s: ${formatMeasurement(m)}`);
+    await mkdir('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/demo-page.png' });
+
+    // 30 fps for 30 s: most frames must have been presented and readable.
+    expect(m.glassToGlass.count).toBeGreaterThan(600);
+    expect(m.glassToGlass.p95).toBeLessThan(1500);
+    expect(m.estimateError.count).toBeGreaterThan(600);
+    expect(m.estimateError.p95).toBeLessThan(150);
+
+    // A person sees the readout move.
+    const first = await readout.textContent();
+    await page.waitForTimeout(1500);
+    const second = await readout.textContent();
+    expect(first).toMatch(/\d\.\d{2}\s*s/);
+    expect(second).not.toBe(first);
+    await page.close();
+  });
+
+  it('stops ffmpeg with the origin', async () => {
+    const ingestUrl = `127.0.0.1:${origin.port}/ingest`;
+    expect(processesMentioning(ingestUrl)).toContain('ffmpeg');
+    await origin.stop();
+    expect(processesMentioning(ingestUrl)).toBe('');
+  });
+});
