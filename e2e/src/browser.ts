@@ -1,10 +1,15 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-/** Path of the Chromium binary; Debian's package by default (browser downloads are impossible here). */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Path of the Chromium binary: `CHROMIUM_PATH`, else Debian's package, else
+ * Ubuntu's snap (browser downloads are impossible here).
+ */
+export const chromiumPath =
+  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/snap/bin/chromium'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
 
 /**
  * Flags for Debian's Chromium in headless mode on this machine: without the
