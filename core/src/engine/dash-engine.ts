@@ -1,0 +1,289 @@
+import type { ErrorEvent as DashErrorEvent, ManifestLoadedEvent, MediaPlayerClass, MediaPlayerErrors, MediaPlayerSettingClass } from 'dashjs';
+
+import { EventEmitter, type ListenOptions } from '../events/event-emitter.js';
+import { PlayerError, type PlayerErrorCode } from '../player-error.js';
+import { DEFAULT_TARGET_LATENCY } from '../store/player-snapshot.js';
+import type { Unsubscribe } from '../store/snapshot-store.js';
+import type { Engine, EngineEventMap, EngineLoadOptions } from './engine.js';
+import { readManifestTiming } from './manifest-timing.js';
+
+/** The dash.js 5 `MediaPlayer` instance, as exposed by `player.engine`. */
+export type DashMediaPlayer = MediaPlayerClass;
+
+type DashModule = typeof import('dashjs');
+
+/**
+ * dash.js settings (5.2 names) for chunked low-latency live playback.
+ *
+ * dash.js 5 has no low-latency switch: it enters low-latency mode by itself
+ * when a SegmentTemplate has `availabilityTimeComplete="false"` (as the
+ * origin's MPD does), and then loads such segments with `fetch`, appending
+ * each CMAF chunk as it arrives.
+ *
+ * @param liveDelay - seconds behind the live edge, on dash.js's
+ *   `availabilityStartTime` timeline.
+ */
+function lowLatencySettings(liveDelay: number): MediaPlayerSettingClass {
+  return {
+    streaming: {
+      // The target latency; overrides ServiceDescription and the 4-segment default.
+      delay: { liveDelay },
+      liveCatchup: {
+        // On for every live stream, not only once dash.js detected low-latency mode.
+        enabled: true,
+        // Latency-driven catch-up (a sigmoid of latency minus target); the
+        // buffer-driven LoL+ mode needs a buffer floor that 1 s segments do not leave room for.
+        mode: 'liveCatchupModeDefault',
+        // Rates 0.9–1.15, the bounds the project's own catch-up will keep (issue 4); dash.js's default is 0.5–1.5.
+        playbackRate: { min: -0.1, max: 0.15 },
+        // More than 3 s behind target: seek to the live edge rather than spend 20 s at 1.15x.
+        maxDrift: 3,
+      },
+      utcSynchronization: {
+        enabled: true,
+        // If the MPD's UTCTiming source fails, use the MPD response's Date header (the origin's clock).
+        useManifestDateHeaderTimeSource: true,
+      },
+    },
+  };
+}
+
+/** dash.js error codes that stop playback, by the kind of failure they are. */
+function fatalErrorCodes(errors: MediaPlayerErrors): ReadonlyMap<number, PlayerErrorCode> {
+  return new Map<number, PlayerErrorCode>([
+    [errors.MANIFEST_LOADER_PARSING_FAILURE_ERROR_CODE, 'manifest'],
+    [errors.MANIFEST_LOADER_LOADING_FAILURE_ERROR_CODE, 'manifest'],
+    [errors.DOWNLOAD_ERROR_ID_MANIFEST_CODE, 'manifest'],
+    [errors.MANIFEST_ERROR_ID_PARSE_CODE, 'manifest'],
+    [errors.MANIFEST_ERROR_ID_NOSTREAMS_CODE, 'manifest'],
+    [errors.MANIFEST_ERROR_ID_MULTIPLEXED_CODE, 'manifest'],
+    [errors.DOWNLOAD_ERROR_ID_INITIALIZATION_CODE, 'network'],
+    [errors.CAPABILITY_MEDIASOURCE_ERROR_CODE, 'unsupported'],
+    [errors.MEDIASOURCE_TYPE_UNSUPPORTED_CODE, 'unsupported'],
+  ]);
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+class DashEngine implements Engine<DashMediaPlayer> {
+  #events = new EventEmitter<EngineEventMap>();
+  #video: HTMLVideoElement | null = null;
+  #videoListeners: AbortController | null = null;
+  #player: DashMediaPlayer | null = null;
+  #targetLatency = DEFAULT_TARGET_LATENCY;
+  #producerReferenceOffset = 0;
+  #autoplay = false;
+  // Bumped by load() and destroy(), so a dash.js import that resolves late is ignored.
+  #generation = 0;
+  #destroyed = false;
+
+  get native(): DashMediaPlayer | null {
+    return this.#player;
+  }
+
+  on<K extends keyof EngineEventMap>(type: K, listener: (payload: EngineEventMap[K]) => void, options?: ListenOptions): Unsubscribe {
+    return this.#events.on(type, listener, options);
+  }
+
+  attach(video: HTMLVideoElement): void {
+    if (video === this.#video) return;
+    this.#videoListeners?.abort();
+    this.#videoListeners = new AbortController();
+    const { signal } = this.#videoListeners;
+    this.#video = video;
+    let muted = video.muted;
+    video.addEventListener('canplay', () => this.#events.emit('canplay'), { signal });
+    video.addEventListener('playing', () => this.#events.emit('playing'), { signal });
+    video.addEventListener('pause', () => this.#events.emit('pause'), { signal });
+    video.addEventListener(
+      'waiting',
+      () => {
+        // A seek also waits for data; only a dry buffer during playback is a stall.
+        if (!video.seeking && !video.paused) this.#events.emit('waiting');
+      },
+      { signal },
+    );
+    video.addEventListener(
+      'volumechange',
+      () => {
+        if (video.muted === muted) return;
+        muted = video.muted;
+        this.#events.emit('mutedchange', { muted });
+      },
+      { signal },
+    );
+    video.addEventListener(
+      'error',
+      () => {
+        const mediaError = video.error;
+        const detail = mediaError ? `MediaError ${mediaError.code}${mediaError.message ? `: ${mediaError.message}` : ''}` : 'unknown error';
+        this.#events.emit('error', new PlayerError('media', `The browser could not play the media (${detail}).`, { cause: mediaError }));
+      },
+      { signal },
+    );
+    this.#player?.attachView(video);
+    this.#events.emit('mutedchange', { muted });
+  }
+
+  load(src: string, options: EngineLoadOptions): void {
+    const video = this.#video;
+    if (!video || this.#destroyed) throw new Error('DashEngine.load() needs attach(video) first and a live engine.');
+    // dash.js resolves segment URLs against the MPD URL, and its CMCD code throws on relative ones.
+    const url = new URL(src, video.ownerDocument.baseURI).href;
+    const generation = ++this.#generation;
+    this.#autoplay = options.autoplay;
+    this.#producerReferenceOffset = 0;
+    this.#events.emit('loadstart', { src, autoplay: options.autoplay });
+    if (this.#player) {
+      this.#player.setAutoPlay(options.autoplay);
+      this.#applyLiveDelay();
+      this.#player.attachSource(url);
+      return;
+    }
+    // dash.js touches `navigator` when imported, so it is loaded on first use:
+    // importing the core stays safe during server-side rendering.
+    import('dashjs').then(
+      (dash) => {
+        if (generation === this.#generation && this.#video) this.#start(dash, this.#video, url);
+      },
+      (cause: unknown) => {
+        if (generation !== this.#generation) return;
+        this.#events.emit('error', new PlayerError('engine', `dash.js could not be loaded: ${describe(cause)}`, { cause }));
+      },
+    );
+  }
+
+  #start(dash: DashModule, video: HTMLVideoElement, url: string): void {
+    const player = dash.MediaPlayer().create();
+    // initialize() without a view or source adds dash.js's default time source
+    // (time.akamai.com); it is removed so the clock is only ever synced to the
+    // origin: its UTCTiming, else its Date header.
+    player.initialize();
+    player.clearDefaultUTCTimingSources();
+    player.updateSettings(lowLatencySettings(this.#liveDelay()));
+    const { events, errors } = dash.MediaPlayer;
+    const fatal = fatalErrorCodes(errors);
+    // These listeners live as long as `player`: destroy() tears down its event bus.
+    player.on(events.MANIFEST_LOADED, (event: ManifestLoadedEvent) => {
+      const timing = readManifestTiming(event.data);
+      this.#producerReferenceOffset = timing.producerReferenceOffset;
+      this.#applyLiveDelay();
+      this.#events.emit('manifestloaded', { targetLatency: timing.targetLatency });
+    });
+    player.on(events.PLAYBACK_NOT_ALLOWED, () => this.#events.emit('playnotallowed'));
+    player.on(events.ERROR, (event: DashErrorEvent) => {
+      const error = event.error;
+      if (typeof error !== 'object') return;
+      const code = fatal.get(error.code);
+      // Other dash.js errors (a late segment, a failed clock sync) are retried or worked around by dash.js.
+      if (code) this.#events.emit('error', new PlayerError(code, `${error.message} (dash.js error ${error.code})`, { cause: error }));
+    });
+    player.setAutoPlay(this.#autoplay);
+    player.attachView(video);
+    player.attachSource(url);
+    this.#player = player;
+  }
+
+  /** dash.js's live delay is measured from availabilityStartTime; the target is measured from the producer's clock. */
+  #liveDelay(): number {
+    const delay = this.#targetLatency - this.#producerReferenceOffset;
+    // An offset as large as the target means the PRFT contradicts the MPD timing; trust the target alone.
+    return delay > 0 ? delay : this.#targetLatency;
+  }
+
+  #applyLiveDelay(): void {
+    this.#player?.updateSettings({ streaming: { delay: { liveDelay: this.#liveDelay() } } });
+  }
+
+  play(): void {
+    this.#autoplay = true;
+    const player = this.#player;
+    if (!player) return;
+    player.setAutoPlay(true);
+    try {
+      player.play();
+    } catch {
+      // Playback is not initialized yet: the autoplay flag set above starts it.
+    }
+  }
+
+  pause(): void {
+    this.#autoplay = false;
+    const player = this.#player;
+    if (!player) return;
+    player.setAutoPlay(false);
+    try {
+      player.pause();
+    } catch {
+      // Playback is not initialized yet: with autoplay off it will not start.
+    }
+  }
+
+  setMuted(muted: boolean): void {
+    if (this.#video) this.#video.muted = muted;
+  }
+
+  isMuted(): boolean {
+    return this.#video?.muted ?? false;
+  }
+
+  seekToLive(): void {
+    this.#player?.seekToOriginalLive();
+  }
+
+  setTargetLatency(seconds: number): void {
+    this.#targetLatency = seconds;
+    this.#applyLiveDelay();
+  }
+
+  getLiveLatency(): number | null {
+    const player = this.#player;
+    if (!player) return null;
+    let latency: number;
+    try {
+      // dash.js: (Date.now() + offset to the UTCTiming clock - availabilityStartTime) / 1000 - video.currentTime.
+      latency = player.getCurrentLiveLatency();
+    } catch {
+      return null;
+    }
+    // NaN before playback is initialized, 0 before the first frame.
+    if (!(latency > 0)) return null;
+    return latency + this.#producerReferenceOffset;
+  }
+
+  getBufferAhead(): number {
+    const video = this.#video;
+    if (!video) return 0;
+    const { buffered, currentTime } = video;
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= currentTime && currentTime <= buffered.end(i)) return buffered.end(i) - currentTime;
+    }
+    return 0;
+  }
+
+  getPlaybackRate(): number {
+    return this.#video?.playbackRate ?? 1;
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#generation++;
+    this.#videoListeners?.abort();
+    // destroy() detaches the MediaSource from the video element and drops dash.js's timers and event bus.
+    this.#player?.destroy();
+    this.#player = null;
+    this.#video = null;
+    this.#events.clear();
+  }
+}
+
+/**
+ * Creates the dash.js 5 engine, the default for `createPlayer()`. dash.js is
+ * imported on the first `load()`, so pages that never play do not run it.
+ */
+export function createDashEngine(): Engine<DashMediaPlayer> {
+  return new DashEngine();
+}

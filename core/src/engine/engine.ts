@@ -1,0 +1,80 @@
+import type { ListenOptions } from '../events/event-emitter.js';
+import type { PlayerError } from '../player-error.js';
+import type { Unsubscribe } from '../store/snapshot-store.js';
+
+/** What the engine learned from a (re)loaded manifest. */
+export interface ManifestInfo {
+  /** `ServiceDescription/Latency@target` in seconds, or `null` when the MPD has none. */
+  readonly targetLatency: number | null;
+}
+
+/** Options of {@link Engine.load}. */
+export interface EngineLoadOptions {
+  /** Start playing as soon as possible. */
+  readonly autoplay: boolean;
+}
+
+/** Events an engine reports, by type, with their payloads. */
+export interface EngineEventMap {
+  /** `load()` was called; emitted synchronously from it. */
+  loadstart: { readonly src: string; readonly autoplay: boolean };
+  /** A manifest was loaded or refreshed. */
+  manifestloaded: ManifestInfo;
+  /** Enough media is buffered to show the first frame. */
+  canplay: void;
+  /** The media started or resumed advancing. */
+  playing: void;
+  /** Playback was paused (by a call, or because the media ended). */
+  pause: void;
+  /** The buffer ran dry while playing (not because of a seek). */
+  waiting: void;
+  /** The browser refused to start playback (autoplay policy). */
+  playnotallowed: void;
+  /** The video element's `muted` changed; also emitted by `attach()` with its current state. */
+  mutedchange: { readonly muted: boolean };
+  /** A failure that stops playback. Failures the engine recovers from are not reported. */
+  error: PlayerError;
+}
+
+/**
+ * The small surface the player and its controllers use to drive a playback
+ * engine. `engine/` is the only code that talks to dash.js; a fake engine
+ * (`@llstream/core/testing`) or another engine implements the same interface.
+ *
+ * Times are in seconds. Getters return `null` when the value is unknown.
+ *
+ * @typeParam N - the engine's own object, exposed as {@link Engine.native}.
+ */
+export interface Engine<N = unknown> {
+  /** The underlying engine object (the escape hatch), or `null` until `load()` has created it. */
+  readonly native: N | null;
+  /** Uses `video` for playback; emits `mutedchange` with its current state. */
+  attach(video: HTMLVideoElement): void;
+  /** Starts loading `src` (an MPD URL); emits `loadstart` synchronously. */
+  load(src: string, options: EngineLoadOptions): void;
+  /** Starts or resumes playback; emits `playnotallowed` if the browser refuses. */
+  play(): void;
+  /** Pauses playback. */
+  pause(): void;
+  /** Mutes or unmutes audio. */
+  setMuted(muted: boolean): void;
+  /** Whether audio is muted. */
+  isMuted(): boolean;
+  /** Jumps to the live edge minus the target latency. */
+  seekToLive(): void;
+  /** The live latency the engine's catch-up should hold, in seconds (> 0). */
+  setTargetLatency(seconds: number): void;
+  /** Live latency in seconds (see `PlayerSnapshot.liveLatency`), or `null` before the first frame. */
+  getLiveLatency(): number | null;
+  /** Seconds of media buffered ahead of the playback position. */
+  getBufferAhead(): number;
+  /** The current playback rate (1 = real time). */
+  getPlaybackRate(): number;
+  /** Registers a listener for an engine event. */
+  on<K extends keyof EngineEventMap>(type: K, listener: (payload: EngineEventMap[K]) => void, options?: ListenOptions): Unsubscribe;
+  /** Stops playback and releases the engine, its timers and listeners. Idempotent. */
+  destroy(): void;
+}
+
+/** Creates a fresh engine for one player. */
+export type EngineFactory<N = unknown> = () => Engine<N>;

@@ -1,0 +1,22 @@
+/**
+ * `@llstream/core`: a framework-agnostic low-latency live DASH player on
+ * dash.js 5, with an observable snapshot store and typed events.
+ *
+ * All times in the API are in seconds.
+ *
+ * @packageDocumentation
+ */
+export { createPlayer, type Player, type PlayerOptions } from './player.js';
+export {
+  DEFAULT_TARGET_LATENCY,
+  LATENCY_SAMPLE_INTERVAL_MS,
+  type PlayerSnapshot,
+  type PlayerStatus,
+  type TargetLatencySource,
+} from './store/player-snapshot.js';
+export type { ReadableStore, SnapshotListener, Unsubscribe } from './store/snapshot-store.js';
+export type { LatencyChange, PlayerEventMap, StallInfo } from './events/player-events.js';
+export type { ListenOptions } from './events/event-emitter.js';
+export { PlayerError, type PlayerErrorCode } from './player-error.js';
+export type { Engine, EngineEventMap, EngineFactory, EngineLoadOptions, ManifestInfo } from './engine/engine.js';
+export { createDashEngine, type DashMediaPlayer } from './engine/dash-engine.js';

@@ -1,0 +1,104 @@
+import type { PlayerError } from '../player-error.js';
+
+/**
+ * Where the player is in its life, as a viewer would describe it.
+ *
+ * - `'idle'`: no source loaded yet.
+ * - `'loading'`: `load()` was called and no frame has played yet.
+ * - `'playing'`: the media is advancing.
+ * - `'paused'`: stopped by `pause()`, by `autoplay: false`, or because the
+ *   browser refused to start playback even muted.
+ * - `'stalled'`: was playing and the buffer ran dry (a rebuffer); back to
+ *   `'playing'` when data arrives. Seeking does not count as a stall.
+ * - `'error'`: a {@link PlayerError} stopped playback; `load()` starts over.
+ */
+export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'stalled' | 'error';
+
+/**
+ * Where `targetLatency` came from.
+ *
+ * - `'option'`: `createPlayer({ targetLatency })` or `setTargetLatency(seconds)`.
+ * - `'manifest'`: the MPD's `ServiceDescription/Latency@target`.
+ * - `'default'`: neither was given: {@link DEFAULT_TARGET_LATENCY}.
+ */
+export type TargetLatencySource = 'option' | 'manifest' | 'default';
+
+/**
+ * Target latency used when neither the page nor the manifest gives one, in
+ * seconds: what the reference origin asks for (ffmpeg `-target_latency 1`).
+ */
+export const DEFAULT_TARGET_LATENCY = 1;
+
+/**
+ * The player's observable state: a frozen object, replaced whenever a field
+ * changes. All times are in seconds.
+ */
+export interface PlayerSnapshot {
+  /** See {@link PlayerStatus}. */
+  readonly status: PlayerStatus;
+  /** The URL passed to the last `load()`, or `null` before the first. */
+  readonly src: string | null;
+  /**
+   * Live latency in seconds: the server's wall-clock time now minus the
+   * wall-clock time at which the frame being shown was produced. The server
+   * clock comes from the MPD's `UTCTiming` (round-trip corrected by dash.js);
+   * the production time from `ProducerReferenceTime` when the MPD has one,
+   * else from `availabilityStartTime` plus the playback position. Sampled
+   * every {@link LATENCY_SAMPLE_INTERVAL_MS} ms, rounded to the millisecond;
+   * `null` until the first frame plays.
+   */
+  readonly liveLatency: number | null;
+  /**
+   * The live latency the player steers toward, in seconds.
+   * @defaultValue the MPD's `ServiceDescription/Latency@target`, else {@link DEFAULT_TARGET_LATENCY}
+   */
+  readonly targetLatency: number;
+  /** See {@link TargetLatencySource}. */
+  readonly targetLatencySource: TargetLatencySource;
+  /**
+   * Media buffered ahead of the playback position, in seconds (from the video
+   * element's `buffered` ranges, rounded to the millisecond); 0 when nothing is.
+   */
+  readonly bufferAhead: number;
+  /** The video element's playback rate (1 = real time); catch-up moves it. */
+  readonly playbackRate: number;
+  /** Stalls (rebuffers) since the last `load()`; the start-up wait is not one. */
+  readonly stallCount: number;
+  /**
+   * Whether audio is muted. Also `true` when the player muted itself because
+   * the browser refused unmuted autoplay.
+   */
+  readonly muted: boolean;
+  /**
+   * Seconds from `load()` to the first frame playing (the `playing` event),
+   * rounded to the millisecond; `null` until then.
+   */
+  readonly timeToFirstFrame: number | null;
+  /** The failure that stopped playback, or `null`. Cleared by `load()`. */
+  readonly error: PlayerError | null;
+}
+
+/**
+ * How often live latency, buffer ahead and playback rate are sampled, in
+ * milliseconds. A reader comparing the estimate with the picture sees a value
+ * at most this old; at catch-up rates (within 0.9–1.15) latency moves by less
+ * than 15 ms in that time.
+ */
+export const LATENCY_SAMPLE_INTERVAL_MS = 100;
+
+/** The snapshot of a player that has loaded nothing yet. */
+export function initialSnapshot(targetLatency: number, targetLatencySource: TargetLatencySource): PlayerSnapshot {
+  return {
+    status: 'idle',
+    src: null,
+    liveLatency: null,
+    targetLatency,
+    targetLatencySource,
+    bufferAhead: 0,
+    playbackRate: 1,
+    stallCount: 0,
+    muted: false,
+    timeToFirstFrame: null,
+    error: null,
+  };
+}

@@ -1,0 +1,7 @@
+/**
+ * Test helpers for code built on `@llstream/core` (the framework adapters'
+ * tests use them): a scriptable engine that needs no browser and no stream.
+ *
+ * @packageDocumentation
+ */
+export { FakeEngine, type FakeEngineOptions } from './fake-engine.js';
