@@ -1,0 +1,45 @@
+/**
+ * @llstream/server: the llstream reference origin. ffmpeg (or any DASH
+ * publisher) pushes low-latency MPEG-DASH in over HTTP; viewers and CDNs get
+ * every CMAF chunk the moment it arrives.
+ *
+ * @packageDocumentation
+ */
+export { createOrigin, type Origin, type OriginOptions } from './origin/create-origin.js';
+export type { HealthReport } from './origin/health-route.js';
+export { requestBaseUrl } from './origin/base-url.js';
+export { checkFileName, checkStreamName, FILE_NAME_PATTERN, STREAM_NAME_PATTERN } from './origin/names.js';
+export { SegmentStore, type SegmentStoreOptions } from './store/segment-store.js';
+export { LiveStream, type LiveStreamStats } from './store/live-stream.js';
+export {
+  Segment,
+  SegmentAbortedError,
+  SegmentTooLargeError,
+  type SegmentOptions,
+  type SegmentState,
+} from './store/segment.js';
+export {
+  prepareManifest,
+  parseDuration,
+  ManifestError,
+  UTC_TIMING_SCHEME,
+  type ManifestInfo,
+  type PreparedManifest,
+  type RepresentationInfo,
+} from './packaging/manifest.js';
+export { compileMediaTemplate, expandTemplate, type MediaNamePattern } from './packaging/segment-template.js';
+export {
+  buildTestSourceArgs,
+  runTag,
+  timecodeFilterGraph,
+  DEFAULT_FONT_FILE,
+  type TestSourceArgsOptions,
+} from './transcode/ffmpeg-args.js';
+export {
+  FfmpegSupervisor,
+  type FfmpegExit,
+  type FfmpegState,
+  type FfmpegStatus,
+  type FfmpegSupervisorOptions,
+} from './transcode/ffmpeg-supervisor.js';
+export { TestSourceUnavailableError, type TestSourceOptions } from './ingest/test-source.js';

@@ -1,0 +1,96 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import type { Logger } from 'pino';
+import { buildTestSourceArgs, DEFAULT_FONT_FILE, runTag } from '../transcode/ffmpeg-args.js';
+import { FfmpegSupervisor, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
+
+/** Options of the built-in test source. */
+export interface TestSourceOptions {
+  /** Stream name it publishes. @defaultValue `'demo'` */
+  stream?: string;
+  /** ffmpeg binary, a path or a name looked up on PATH. @defaultValue `'ffmpeg'` */
+  ffmpegPath?: string;
+  /** Font for the burned-in time. @defaultValue {@link DEFAULT_FONT_FILE} */
+  fontFile?: string;
+  /** Restart and stop timing of the ffmpeg process. */
+  supervision?: Pick<
+    FfmpegSupervisorOptions,
+    'initialRestartDelay' | 'maxRestartDelay' | 'healthyRunTime' | 'stopTimeout'
+  >;
+}
+
+/** ffmpeg or the font the test source needs is not installed. */
+export class TestSourceUnavailableError extends Error {
+  override readonly name = 'TestSourceUnavailableError';
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves `command` like a shell would: as a path if it has a slash, else on PATH. */
+async function findExecutable(command: string): Promise<string | undefined> {
+  if (command.includes('/')) return (await isExecutable(command)) ? command : undefined;
+  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
+    if (directory === '') continue;
+    const candidate = join(directory, command);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** What the test source will run, after its preflight checks. */
+export interface ResolvedTestSource {
+  stream: string;
+  ffmpegPath: string;
+  fontFile: string;
+  supervision: TestSourceOptions['supervision'];
+}
+
+/**
+ * Checks that the test source can run: the ffmpeg binary and the font
+ * exist. Runs before the origin starts listening, so a missing package is
+ * one clear error instead of a restart loop.
+ * @throws TestSourceUnavailableError naming the Debian/Ubuntu package to install.
+ */
+export async function checkTestSource(options: TestSourceOptions = {}): Promise<ResolvedTestSource> {
+  const command = options.ffmpegPath ?? 'ffmpeg';
+  const ffmpegPath = await findExecutable(command);
+  if (ffmpegPath === undefined) {
+    throw new TestSourceUnavailableError(
+      `ffmpeg not found (${command}): install the ffmpeg package (sudo apt-get install ffmpeg), or start without the test source (--no-test-source)`,
+    );
+  }
+  const fontFile = options.fontFile ?? DEFAULT_FONT_FILE;
+  try {
+    await access(fontFile, constants.R_OK);
+  } catch {
+    throw new TestSourceUnavailableError(
+      `font ${fontFile} not found: install the fonts-dejavu-core package (sudo apt-get install fonts-dejavu-core), or start without the test source (--no-test-source)`,
+    );
+  }
+  return { stream: options.stream ?? 'demo', ffmpegPath, fontFile, supervision: options.supervision };
+}
+
+/**
+ * Starts the built-in test source: ffmpeg under supervision, publishing
+ * the timecode-stamped test pattern to `originUrl`'s ingest route, with a
+ * new segment-name tag on every (re)start.
+ * @param originUrl base URL ffmpeg reaches the origin at, e.g. `http://127.0.0.1:8080`.
+ */
+export function startTestSource(source: ResolvedTestSource, originUrl: string, logger: Logger): FfmpegSupervisor {
+  const supervisor = new FfmpegSupervisor({
+    ...source.supervision,
+    command: source.ffmpegPath,
+    args: () => buildTestSourceArgs({ originUrl, stream: source.stream, runTag: runTag(), fontFile: source.fontFile }),
+    logger: logger.child({ component: 'test-source', stream: source.stream }),
+  });
+  supervisor.start();
+  return supervisor;
+}

@@ -1,0 +1,174 @@
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import cors from '@fastify/cors';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { checkTestSource, startTestSource, type TestSourceOptions } from '../ingest/test-source.js';
+import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
+import type { FfmpegSupervisor } from '../transcode/ffmpeg-supervisor.js';
+import { requestBaseUrl } from './base-url.js';
+import { NO_STORE } from './cache-control.js';
+import { demoRoutes } from './demo/demo-routes.js';
+import { healthRoute } from './health-route.js';
+import { ingestRoutes } from './ingest-routes.js';
+import { playbackRoutes } from './playback-routes.js';
+import { timeRoute } from './time-route.js';
+
+/** Options of {@link createOrigin}. */
+export interface OriginOptions {
+  /** TCP port; 0 picks a free one (see {@link Origin.url}). @defaultValue 8080 */
+  port?: number;
+  /** Address to bind. @defaultValue `'0.0.0.0'` */
+  host?: string;
+  /**
+   * The built-in test source (ffmpeg test pattern published as stream
+   * `demo`), or false for none. It publishes to the port actually bound.
+   * @defaultValue enabled with its defaults
+   */
+  testSource?: TestSourceOptions | false;
+  /** Hold rule, windows, limits of the in-memory segment store. */
+  store?: SegmentStoreOptions;
+  /**
+   * Absolute base URL viewers reach the origin by (e.g.
+   * `https://live.example.com`), used for the manifest's UTCTiming. By
+   * default it is built per request from `X-Forwarded-Proto`/`X-Forwarded-Host`
+   * and `Host`.
+   */
+  publicUrl?: string;
+  /** pino logger to use. @defaultValue a pino logger on stdout at `logLevel` */
+  logger?: Logger;
+  /** Level of the default logger. @defaultValue `'info'` */
+  logLevel?: LevelWithSilent;
+  /**
+   * Path of the `<ll-player>` bundle served at `/assets/ll-player.js`.
+   * @defaultValue resolved from `@llstream/vanilla/ll-player.js`
+   */
+  playerBundle?: string;
+}
+
+/** A created origin; nothing listens until {@link Origin.listen}. */
+export interface Origin {
+  /** The Fastify instance (for tests and for adding routes before `listen`). */
+  readonly app: FastifyInstance;
+  /** The segment store behind the routes. */
+  readonly store: SegmentStore;
+  /** Base URL of the bound server, e.g. `http://127.0.0.1:8080`; undefined before `listen`. */
+  readonly url: string | undefined;
+  /** The test source's supervisor once started; undefined when disabled or before `listen`. */
+  readonly testSource: FfmpegSupervisor | undefined;
+  /**
+   * Checks the test source's prerequisites, binds, then starts the test
+   * source against the bound port.
+   * @returns the base URL (see {@link Origin.url}).
+   * @throws TestSourceUnavailableError if ffmpeg or its font is missing (nothing is bound then).
+   */
+  listen(): Promise<string>;
+  /** Stops the test source (no ffmpeg is left running), aborts uploads, closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+function urlOf(address: AddressInfo): string {
+  const host =
+    address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address === '::'
+        ? '[::1]'
+        : address.family === 'IPv6'
+          ? `[${address.address}]`
+          : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/**
+ * Creates the llstream reference origin: ingest (`/ingest/{stream}/{file}`),
+ * playback (`/live/{stream}/{file}`), `/time`, `/healthz`, the demo page
+ * (`/`) and optionally the built-in ffmpeg test source.
+ */
+export function createOrigin(options: OriginOptions = {}): Origin {
+  const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
+  const store = new SegmentStore(options.store);
+  const createdAt = performance.now();
+  const publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  let url: string | undefined;
+  let testSource: FfmpegSupervisor | undefined;
+  let closing: Promise<void> | undefined;
+
+  const app = Fastify({
+    loggerInstance: logger,
+    // Request logs would be several lines a second per publisher and
+    // viewer; the routes log what matters.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Uploads and segment responses are long-lived; closing must not wait for them.
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(statusCode)
+      .header('cache-control', NO_STORE)
+      .send({ statusCode, error: statusCode >= 500 ? 'Internal Server Error' : error.name, message: error.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .header('cache-control', NO_STORE)
+      .send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  const baseUrl = (request: FastifyRequest): string => {
+    if (publicUrl !== undefined) return publicUrl;
+    const encrypted = (request.raw.socket as Partial<TLSSocket>).encrypted === true;
+    return requestBaseUrl(request.headers, encrypted, new URL(url ?? 'http://localhost').host);
+  };
+
+  void app.register(ingestRoutes, { store });
+  void app.register(async (viewerFacing) => {
+    await viewerFacing.register(cors, {
+      origin: '*',
+      methods: ['GET', 'HEAD'],
+      // Date: players sync their clock from it; Age: a CDN's staleness.
+      exposedHeaders: ['Date', 'Age', 'Content-Length'],
+      maxAge: 86_400,
+    });
+    await viewerFacing.register(playbackRoutes, { store, baseUrl });
+    await viewerFacing.register(timeRoute);
+  });
+  void app.register(healthRoute, {
+    report: () => ({
+      status: 'ok' as const,
+      uptime: (performance.now() - createdAt) / 1000,
+      streams: store.stats(),
+      testSource: testSource?.status() ?? null,
+    }),
+  });
+  void app.register(demoRoutes, { playerBundle: options.playerBundle });
+
+  return {
+    app,
+    store,
+    get url() {
+      return url;
+    },
+    get testSource() {
+      return testSource;
+    },
+    async listen() {
+      const source = options.testSource === false ? undefined : await checkTestSource(options.testSource);
+      await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
+      url = urlOf(app.server.address() as AddressInfo);
+      logger.info({ url }, 'origin listening');
+      if (source !== undefined && closing === undefined) testSource = startTestSource(source, url, logger);
+      return url;
+    },
+    close() {
+      closing ??= (async () => {
+        await testSource?.stop();
+        store.close();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}

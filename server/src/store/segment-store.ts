@@ -1,0 +1,137 @@
+import type { PreparedManifest } from '../packaging/manifest.js';
+import { LiveStream, type LiveStreamOptions, type LiveStreamStats } from './live-stream.js';
+import type { Segment } from './segment.js';
+
+/** Options of a {@link SegmentStore}. */
+export interface SegmentStoreOptions {
+  /**
+   * How many segment numbers past the newest started one of a representation
+   * a request may ask for and be held (instead of answered 404) until that
+   * upload starts. Players with availabilityTimeOffset ask for the next
+   * segment as soon as the current one starts; a little more absorbs clock
+   * skew between player and origin.
+   * @defaultValue 3
+   */
+  holdAhead?: number;
+  /**
+   * Longest a request is held, in milliseconds.
+   * @defaultValue 1.5 segment durations of the stream's latest manifest
+   *   (SegmentTemplate@duration / @timescale; 1 s if it states none): one
+   *   duration plus the encoder's jitter.
+   */
+  holdTimeout?: number;
+  /**
+   * Media segments kept per representation beyond what
+   * MPD@timeShiftBufferDepth lets a client address, in segments.
+   * @defaultValue 3
+   */
+  windowMargin?: number;
+  /**
+   * Upper bound on media segments kept per representation, whatever the
+   * manifest says (an MPD without timeShiftBufferDepth allows an unbounded
+   * window; memory must not follow).
+   * @defaultValue 60
+   */
+  maxWindowSegments?: number;
+  /**
+   * Largest accepted segment upload, bytes.
+   * @defaultValue 64 MiB
+   */
+  maxSegmentBytes?: number;
+  /**
+   * A stream whose publisher sent nothing for this long (milliseconds) is
+   * dropped with all its segments.
+   * @defaultValue 60 000 ms
+   */
+  streamIdleTimeout?: number;
+  /**
+   * How often the store applies windows and drops idle streams, milliseconds.
+   * Windows are also applied on every upload start.
+   * @defaultValue 1000 ms
+   */
+  sweepInterval?: number;
+}
+
+/**
+ * All published streams of an origin, in memory: segments as they upload,
+ * manifests, held requests and the sliding windows. Creating a stream is
+ * implicit in its first upload.
+ */
+export class SegmentStore {
+  #streams = new Map<string, LiveStream>();
+  #streamOptions: LiveStreamOptions;
+  #streamIdleTimeout: number;
+  #sweepTimer: NodeJS.Timeout;
+
+  constructor(options: SegmentStoreOptions = {}) {
+    this.#streamOptions = {
+      holdAhead: options.holdAhead ?? 3,
+      holdTimeout: options.holdTimeout,
+      windowMargin: options.windowMargin ?? 3,
+      maxWindowSegments: options.maxWindowSegments ?? 60,
+      maxSegmentBytes: options.maxSegmentBytes ?? 64 * 1024 * 1024,
+    };
+    this.#streamIdleTimeout = options.streamIdleTimeout ?? 60_000;
+    this.#sweepTimer = setInterval(() => this.sweep(), options.sweepInterval ?? 1000);
+    this.#sweepTimer.unref();
+  }
+
+  /** The stream named `name`, if anything was published to it and it was not dropped. */
+  stream(name: string): LiveStream | undefined {
+    return this.#streams.get(name);
+  }
+
+  /** Every stream. */
+  streams(): IterableIterator<LiveStream> {
+    return this.#streams.values();
+  }
+
+  /** Starts an upload (see {@link LiveStream.beginSegment}), creating the stream if needed. */
+  beginSegment(stream: string, name: string): Segment {
+    return this.#streamFor(stream).beginSegment(name);
+  }
+
+  /** Replaces a manifest (see {@link LiveStream.putManifest}), creating the stream if needed. */
+  putManifest(stream: string, name: string, manifest: PreparedManifest): void {
+    this.#streamFor(stream).putManifest(name, manifest);
+  }
+
+  /** The publisher's DELETE. @returns whether something was removed. */
+  delete(stream: string, name: string): boolean {
+    return this.#streams.get(stream)?.delete(name) ?? false;
+  }
+
+  /** Applies every stream's window and drops streams idle longer than `streamIdleTimeout`. */
+  sweep(now = performance.now()): void {
+    for (const stream of this.#streams.values()) {
+      if (now - stream.lastIngestAt > this.#streamIdleTimeout) {
+        this.#streams.delete(stream.name);
+        stream.close();
+      } else {
+        stream.evict(now);
+      }
+    }
+  }
+
+  /** Per-stream counters for `/healthz`. */
+  stats(): LiveStreamStats[] {
+    const now = performance.now();
+    return [...this.#streams.values()].map((stream) => stream.stats(now));
+  }
+
+  /** Stops the sweep, aborts uploads, answers held requests and forgets every stream. */
+  close(): void {
+    clearInterval(this.#sweepTimer);
+    for (const stream of this.#streams.values()) stream.close();
+    this.#streams.clear();
+  }
+
+  #streamFor(name: string): LiveStream {
+    let stream = this.#streams.get(name);
+    if (stream === undefined) {
+      stream = new LiveStream(name, this.#streamOptions);
+      this.#streams.set(name, stream);
+    }
+    return stream;
+  }
+}
