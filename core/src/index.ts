@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { createPlayer, type Player, type PlayerOptions } from './player.js';
+export { assertTargetLatency, createPlayer, type Player, type PlayerOptions } from './player.js';
 export {
   DEFAULT_TARGET_LATENCY,
   LATENCY_SAMPLE_INTERVAL_MS,

@@ -96,7 +96,13 @@ export interface Player<N = DashMediaPlayer> extends ReadableStore<PlayerSnapsho
   destroy(): void;
 }
 
-function assertTargetLatency(seconds: unknown): asserts seconds is number {
+/**
+ * Checks a target latency the way the player does, for code that accepts one
+ * before a player exists (e.g. an element attribute).
+ * @param seconds - the candidate target latency, in seconds.
+ * @throws RangeError if `seconds` is not a finite number greater than 0 (the message names the value).
+ */
+export function assertTargetLatency(seconds: unknown): asserts seconds is number {
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
     throw new RangeError(`targetLatency must be a finite number of seconds greater than 0, got ${String(seconds)}.`);
   }

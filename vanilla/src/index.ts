@@ -1,0 +1,9 @@
+/**
+ * `@llstream/vanilla`: the `<ll-player>` custom element. Importing this module
+ * does not register the element; import `@llstream/vanilla/define` (or load
+ * the script-tag build `@llstream/vanilla/ll-player.js`) for that, or call
+ * `customElements.define(LLPlayerElement.tagName, LLPlayerElement)`.
+ *
+ * @packageDocumentation
+ */
+export { LLPlayerElement, type LLPlayerElementEventMap } from './ll-player-element.js';
