@@ -1,5 +1,4 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Segment } from '../store/segment.js';
 import type { SegmentStore } from '../store/segment-store.js';
@@ -63,11 +62,18 @@ function sendSegment(request: FastifyRequest, reply: FastifyReply, segment: Segm
     response.end();
     return;
   }
-  pipeline(segment.createReader(), response).catch((error: unknown) => {
-    // Client gone (the reader is destroyed and unregistered) or upload
-    // aborted (the response is cut short on purpose).
-    request.log.debug({ err: error, file: segment.name }, 'segment response ended early');
+  const reader = segment.createReader();
+  reader.pipe(response);
+  reader.on('error', () => {
+    // The upload broke off. Let what was written reach the client, then
+    // close the connection without the terminating chunk: the response
+    // reads as incomplete instead of as a short, good segment. (Destroying
+    // the response would drop bytes still queued on the socket.)
+    reader.unpipe(response);
+    response.socket?.end();
   });
+  // Finished, or the client went away: either way the reader stops following the upload.
+  response.on('close', () => reader.destroy());
 }
 
 /**

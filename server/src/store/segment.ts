@@ -204,6 +204,8 @@ export class Segment {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * A cursor into a segment's chunk list as a Readable. It pushes only while its
  * consumer asks for data (`_read`) and stops when `push` reports a full
@@ -256,7 +258,14 @@ class SegmentReader extends Readable {
           return;
         case 'aborted':
           this.#wantsData = false;
-          this.destroy(new SegmentAbortedError(this.#segment.name));
+          if (this.readableLength === 0) {
+            this.destroy(new SegmentAbortedError(this.#segment.name));
+          } else {
+            // destroy() would discard bytes the consumer has not taken yet.
+            // An empty push asks the stream to call _read again later,
+            // when they may be gone.
+            this.push(EMPTY);
+          }
           return;
       }
     }

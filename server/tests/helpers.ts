@@ -1,0 +1,140 @@
+import { once } from 'node:events';
+import http, { type IncomingMessage } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { createOrigin, type Origin, type OriginOptions } from '../src/index.js';
+
+/** An origin on a free loopback port, without test source, silent. */
+export async function startOrigin(options: OriginOptions = {}): Promise<Origin & { url: string }> {
+  const origin = createOrigin({ port: 0, host: '127.0.0.1', testSource: false, logLevel: 'silent', ...options });
+  await origin.listen();
+  return origin as Origin & { url: string };
+}
+
+/** A chunked upload in progress, the way ffmpeg publishes. */
+export interface Upload {
+  /** Sends one chunk and waits until it is flushed to the socket. */
+  write(chunk: Buffer | string): Promise<void>;
+  /** Ends the body and resolves with the response status. */
+  end(): Promise<number>;
+  /** Breaks the connection off mid-body. */
+  breakOff(): void;
+  /** The response, once the origin answered (it may answer before the body ends, e.g. 400). */
+  readonly response: Promise<IncomingMessage>;
+}
+
+export function upload(url: string, method: 'PUT' | 'POST' | 'DELETE' = 'PUT'): Upload {
+  const request = http.request(url, { method, headers: { 'transfer-encoding': 'chunked' } });
+  request.on('error', () => {
+    // Broken off on purpose, or answered early and closed by the origin.
+  });
+  request.flushHeaders();
+  const response = once(request, 'response').then(([res]) => res as IncomingMessage);
+  // A broken-off upload never gets a response; only tests that await it care.
+  response.catch(() => undefined);
+  return {
+    write: (chunk) => new Promise<void>((resolve) => request.write(chunk, () => resolve())),
+    async end() {
+      request.end();
+      const res = await response;
+      res.resume();
+      return res.statusCode ?? 0;
+    },
+    breakOff: () => request.destroy(),
+    response,
+  };
+}
+
+/** Uploads a whole body in one go. @returns the status. */
+export async function put(url: string, body: Buffer | string, method: 'PUT' | 'POST' | 'DELETE' = 'PUT'): Promise<number> {
+  const req = upload(url, method);
+  if (body.length > 0) await req.write(body);
+  return req.end();
+}
+
+/** A GET (or HEAD) in progress, recording every chunk as it arrives. */
+export interface Download {
+  readonly response: Promise<IncomingMessage>;
+  /** Chunks received so far with their arrival time (performance.now()). */
+  readonly chunks: Array<{ data: Buffer; at: number }>;
+  /** Resolves when the response ends or breaks off; `complete` tells which. */
+  readonly done: Promise<{ complete: boolean; body: Buffer }>;
+  /** The client goes away. */
+  abort(): void;
+}
+
+export function download(url: string, options: { method?: 'GET' | 'HEAD'; headers?: http.OutgoingHttpHeaders } = {}): Download {
+  const chunks: Array<{ data: Buffer; at: number }> = [];
+  const request = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false });
+  let settle!: (value: { complete: boolean; body: Buffer }) => void;
+  const done = new Promise<{ complete: boolean; body: Buffer }>((resolve) => {
+    settle = resolve;
+  });
+  const body = (): Buffer => Buffer.concat(chunks.map((c) => c.data));
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    request.on('response', (res) => {
+      res.on('data', (data: Buffer) => chunks.push({ data, at: performance.now() }));
+      res.on('end', () => settle({ complete: res.complete, body: body() }));
+      res.on('error', () => settle({ complete: false, body: body() }));
+      res.on('close', () => settle({ complete: res.complete, body: body() }));
+      resolve(res);
+    });
+    request.on('error', (error) => {
+      settle({ complete: false, body: body() });
+      reject(error);
+    });
+  });
+  response.catch(() => undefined);
+  request.end();
+  return { response, chunks, done, abort: () => request.destroy() };
+}
+
+/** GET as text. */
+export async function getText(url: string, headers?: http.OutgoingHttpHeaders): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const d = download(url, headers === undefined ? {} : { headers });
+  const res = await d.response;
+  const { body } = await d.done;
+  return { status: res.statusCode ?? 0, headers: res.headers, body: body.toString('utf8') };
+}
+
+/** A pino logger whose records land in `records`. */
+export function captureLogger(level: pino.LevelWithSilent = 'debug'): { logger: Logger; records: Array<Record<string, unknown>> } {
+  const records: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      records.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { logger: pino({ level }, sink), records };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A dynamic MPD as ffmpeg writes it (one video representation `v`), with
+ * `SegmentTemplate` numbers from 1 and the given segment duration.
+ */
+export function liveManifest({
+  segmentSeconds = 1,
+  timeShiftBufferDepth = 'PT5.0S',
+  tag = 'run1',
+}: { segmentSeconds?: number; timeShiftBufferDepth?: string; tag?: string } = {}): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="dynamic"
+  availabilityStartTime="2026-11-23T03:49:28.762Z" timeShiftBufferDepth="${timeShiftBufferDepth}" minBufferTime="PT1.0S">
+  <Period id="0" start="PT0.0S">
+    <AdaptationSet id="0" contentType="video" segmentAlignment="true">
+      <Representation id="v" mimeType="video/mp4" codecs="avc1.64001f" bandwidth="2500000" width="1280" height="720">
+        <SegmentTemplate timescale="1000" duration="${segmentSeconds * 1000}" initialization="init-${tag}-$RepresentationID$.m4s"
+          media="seg-${tag}-$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>
+      </Representation>
+    </AdaptationSet>
+  </Period>
+  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-xsdate:2014" value="http://127.0.0.1:1/time"/>
+</MPD>
+`;
+}
+
+export const segmentName = (number: number, tag = 'run1', representation = 'v'): string =>
+  `seg-${tag}-${representation}-${String(number).padStart(5, '0')}.m4s`;
