@@ -146,9 +146,11 @@ describe('createPlayer', () => {
   it('publishes live latency, buffer ahead and playback rate every 100 ms, rounded to the millisecond', async () => {
     const { fake, player } = setup();
     const changes = record(player, 'latencychange');
+    const states = record(player, 'statechange');
     player.attach(video);
     player.load(SRC);
     fake.ready();
+    await settle();
     fake.liveLatency = 0.98765;
     fake.bufferAhead = 0.41234;
     fake.playbackRate = 1.05;
@@ -156,6 +158,7 @@ describe('createPlayer', () => {
     expect(player.getSnapshot()).toMatchObject({ liveLatency: 0.988, bufferAhead: 0.412, playbackRate: 1.05 });
     await settle();
     expect(changes).toEqual([{ liveLatency: 0.988, targetLatency: 1 }]);
+    expect(states.at(-1)).toMatchObject({ status: 'playing', liveLatency: 0.988, bufferAhead: 0.412 });
     fake.liveLatency = 1.1;
     vi.advanceTimersByTime(100);
     expect(player.getSnapshot().liveLatency).toBe(1.1);
@@ -171,11 +174,13 @@ describe('createPlayer', () => {
     await settle();
     const listener = vi.fn();
     player.subscribe(listener);
+    const states = record(player, 'statechange');
     const snapshot = player.getSnapshot();
     vi.advanceTimersByTime(1000);
     await settle();
     expect(player.getSnapshot()).toBe(snapshot);
     expect(listener).not.toHaveBeenCalled();
+    expect(states).toEqual([]);
   });
 
   it('follows the manifest ServiceDescription target unless the page set one', () => {

@@ -144,7 +144,7 @@ class LLPlayer<N> implements Player<N> {
 
   /** Events are derived from snapshot changes, so they can never disagree with the snapshot. */
   #emitEvents(snapshot: PlayerSnapshot, previous: PlayerSnapshot): void {
-    if (snapshot.status !== previous.status) this.#events.emit('statechange', snapshot);
+    this.#events.emit('statechange', snapshot);
     if (snapshot.stallCount > previous.stallCount) {
       this.#events.emit('stall', { stallCount: snapshot.stallCount, liveLatency: snapshot.liveLatency });
     }

@@ -11,7 +11,7 @@ import {
 
 /** The events `<ll-player>` dispatches (all `bubbles: true, composed: true`). */
 export interface LLPlayerElementEventMap {
-  /** The player's `status` changed; `detail` is the snapshot after the change. */
+  /** The player's snapshot changed (status, latency, buffer, ...); `detail` is the new snapshot. */
   statechange: CustomEvent<PlayerSnapshot>;
   /** Live latency or target latency changed (seconds). */
   latencychange: CustomEvent<LatencyChange>;

@@ -25,7 +25,11 @@ export interface StallInfo {
  * that the event describes.
  */
 export interface PlayerEventMap {
-  /** `status` changed. Payload: the snapshot after the change. */
+  /**
+   * The snapshot changed (any field, once per batch of changes: up to every
+   * 100 ms while playing, as latency is sampled). Payload: the new snapshot;
+   * compare its `status` with the last one seen to react to status changes.
+   */
   statechange: PlayerSnapshot;
   /** `liveLatency` or `targetLatency` changed (up to every 100 ms while playing). */
   latencychange: LatencyChange;
