@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FfmpegSupervisor, type FfmpegSupervisorOptions } from '../src/index.js';
+import { captureLogger } from './helpers.js';
+
+/** A stand-in for ffmpeg: Node running `script`. */
+function supervise(script: string, options: Partial<FfmpegSupervisorOptions> = {}) {
+  const { logger, records } = captureLogger();
+  let runs = 0;
+  const supervisor = new FfmpegSupervisor({
+    command: process.execPath,
+    args: () => {
+      runs += 1;
+      return ['-e', script];
+    },
+    logger,
+    initialRestartDelay: 50,
+    maxRestartDelay: 200,
+    ...options,
+  });
+  return { supervisor, records, runs: () => runs };
+}
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('FfmpegSupervisor', () => {
+  const started: FfmpegSupervisor[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.stop()));
+  });
+
+  it('logs each exit with its code and last stderr lines and restarts with exponential backoff', async () => {
+    const { supervisor, records, runs } = supervise('console.error("[error] no input"); process.exit(3)');
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(runs()).toBeGreaterThanOrEqual(5), { timeout: 5000 });
+    const exits = records.filter((r) => r.msg === 'ffmpeg exited; restarting');
+    expect(exits.slice(0, 4).map((r) => r.restartIn)).toEqual([50, 100, 200, 200]);
+    expect(exits[0]).toMatchObject({ level: 40, code: 3, signal: null, lastLines: ['[error] no input'] });
+    expect(supervisor.status().restarts).toBeGreaterThanOrEqual(4);
+    expect(supervisor.status().lastExit?.code).toBe(3);
+  });
+
+  it('resets the backoff after a healthy run', async () => {
+    const { supervisor, records, runs } = supervise('setTimeout(() => process.exit(1), 120)', { healthyRunTime: 100 });
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(runs()).toBeGreaterThanOrEqual(3), { timeout: 5000 });
+    const delays = records.filter((r) => r.msg === 'ffmpeg exited; restarting').map((r) => r.restartIn);
+    expect(delays.slice(0, 2)).toEqual([50, 50]);
+  });
+
+  it('builds fresh arguments for every run', async () => {
+    const { supervisor, runs } = supervise('process.exit(0)');
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(runs()).toBe(2), { timeout: 5000 });
+  });
+
+  it('treats a binary that cannot start as an exit, not a crash', async () => {
+    const { logger, records } = captureLogger();
+    const supervisor = new FfmpegSupervisor({ command: '/nonexistent/ffmpeg', args: () => [], logger, initialRestartDelay: 50 });
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(records.some((r) => r.msg === 'ffmpeg exited; restarting')).toBe(true));
+    expect(supervisor.status().lastExit?.error).toMatch(/ENOENT/);
+    expect(supervisor.state).toBe('backoff');
+  });
+
+  it('stops with SIGTERM and leaves nothing running', async () => {
+    const { supervisor } = supervise('setInterval(() => {}, 1000)');
+    supervisor.start();
+    await vi.waitFor(() => expect(supervisor.status().pid).toBeDefined());
+    const pid = supervisor.status().pid!;
+    await supervisor.stop();
+    expect(isRunning(pid)).toBe(false);
+    expect(supervisor.state).toBe('stopped');
+    expect(supervisor.status().lastExit?.signal).toBe('SIGTERM');
+  });
+
+  it('escalates to SIGKILL when ffmpeg ignores SIGTERM', async () => {
+    const { supervisor } = supervise('process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)', {
+      stopTimeout: 300,
+    });
+    supervisor.start();
+    // Wait until the child has installed its SIGTERM handler.
+    await vi.waitFor(() => expect(supervisor.status().uptime).toBeGreaterThan(0.3));
+    const pid = supervisor.status().pid!;
+    const stopping = performance.now();
+    await supervisor.stop();
+    expect(performance.now() - stopping).toBeGreaterThanOrEqual(290);
+    expect(isRunning(pid)).toBe(false);
+    expect(supervisor.status().lastExit?.signal).toBe('SIGKILL');
+  });
+
+  it('cancels a pending restart when stopped', async () => {
+    const { supervisor, runs } = supervise('process.exit(1)', { initialRestartDelay: 300 });
+    supervisor.start();
+    await vi.waitFor(() => expect(supervisor.state).toBe('backoff'));
+    await supervisor.stop();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(runs()).toBe(1);
+  });
+});
