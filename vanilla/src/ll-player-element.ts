@@ -48,8 +48,8 @@ template.innerHTML = `
     pointer-events: none;
     font-variant-numeric: tabular-nums;
   }
-  /* Top right: the capture-time strip of the test pattern runs along the top left. */
-  [part='latency'] { top: 8px; right: 8px; }
+  /* Top right, below the test pattern's capture-time strip (the top 32 of 720 rows), which stays readable. */
+  [part='latency'] { top: calc(100% * 32 / 720 + 6px); right: 8px; }
   [part='status'] { left: 50%; top: 50%; transform: translate(-50%, -50%); font-size: 1.2em; }
   [part='status']:empty { display: none; }
 </style>
@@ -96,6 +96,7 @@ function formatSeconds(seconds: number | null): string {
 export class LLPlayerElement extends HTMLElement {
   /** The tag name `define` registers. */
   static readonly tagName = 'll-player';
+  /** Attributes whose changes reach the player (see the class description). */
   static readonly observedAttributes = ['src', 'target-latency', 'muted', 'autoplay', 'controls'];
 
   /**
