@@ -248,6 +248,7 @@ describe('createOrigin', () => {
     it('answers 400 naming the problem and stores nothing', async () => {
       expect(await rejected('/ingest/bad%20name/seg-1.m4s')).toMatch(/stream name "bad name"/);
       expect(await rejected(`/ingest/${'x'.repeat(65)}/seg-1.m4s`)).toMatch(/stream name/);
+      expect(await rejected(`/ingest/s/${'x'.repeat(129)}.m4s`)).toMatch(/1 to 128 characters/);
       expect(await rejected('/ingest/s/..%2F..%2Fetc%2Fpasswd.m4s')).toMatch(/must not contain "\.\."/);
       expect(await rejected('/ingest/s/notes.txt')).toMatch(/\.mpd, \.m4s or \.mp4/);
       expect(await rejected('/ingest/s/a.b.m4s')).toMatch(/file name "a\.b\.m4s"/);

@@ -100,6 +100,8 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     logController: new LogController({ disableRequestLogging: true }),
     // Uploads and segment responses are long-lived; closing must not wait for them.
     forceCloseConnections: true,
+    // Longer than any valid name, so a too-long one gets the 400 that says why.
+    routerOptions: { maxParamLength: 256 },
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {

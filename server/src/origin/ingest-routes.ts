@@ -12,7 +12,8 @@ export interface IngestRoutesOptions {
   store: SegmentStore;
   /**
    * Largest manifest accepted, bytes. Manifests are buffered whole before
-   * they replace the previous one.
+   * they replace the previous one; a bigger upload is cut off and the
+   * previous manifest stays.
    * @defaultValue 1 MiB
    */
   maxManifestBytes?: number;
@@ -133,6 +134,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
   app.delete<{ Params: IngestParams }>('/ingest/:stream/:file', async (request, reply) => {
     if (validate(request.params, reply) === undefined) return reply;
     const removed = store.delete(request.params.stream, request.params.file);
+    request.log.debug({ stream: request.params.stream, file: request.params.file, removed }, 'delete');
     if (!removed) return reply.code(404).header('cache-control', NO_STORE).send({ statusCode: 404, error: 'Not Found', message: 'no such file' });
     return reply.code(204).send();
   });

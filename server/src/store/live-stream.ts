@@ -50,7 +50,7 @@ type HeldRequest = (segment: Segment | undefined) => void;
  * encoder's jitter (measured with the test source: uploads start up to
  * ~30 ms late), so exactly one duration would turn some of them into 404s.
  */
-export const HOLD_TIMEOUT_SEGMENTS = 1.5;
+const HOLD_TIMEOUT_SEGMENTS = 1.5;
 
 /**
  * One published stream: its manifests and segments, the requests held for
@@ -150,8 +150,8 @@ export class LiveStream {
    * The segment `name`, waiting for its upload to start if it is about to
    * exist: a media segment of a representation in the latest manifest whose
    * number is at most `holdAhead` past the newest one started. The wait ends
-   * after `holdTimeout` (default: {@link HOLD_TIMEOUT_SEGMENTS} segment
-   * durations), when `signal` aborts, or when the stream closes.
+   * after `holdTimeout` (default: 1.5 segment durations), when `signal`
+   * aborts, or when the stream closes.
    * @returns undefined if the segment does not exist and is not about to,
    *   or did not start in time.
    */

@@ -22,6 +22,7 @@ export function renderDemoPage(options: DemoPageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>llstream · live demo</title>
+<link rel="icon" href="data:,">
 <style>
   :root {
     color-scheme: dark;
@@ -36,15 +37,17 @@ export function renderDemoPage(options: DemoPageOptions): string {
     padding: 1rem clamp(1rem, 3vw, 2rem); border-bottom: 1px solid var(--line); }
   header h1 { margin: 0; font-size: 1.25rem; font-weight: 600; }
   header code { color: var(--muted); font: .875rem var(--mono); overflow-wrap: anywhere; }
-  main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(18rem, 1fr); gap: clamp(1rem, 2vw, 1.5rem);
+  main { display: grid; grid-template-columns: minmax(0, 5fr) minmax(20rem, 2fr); gap: clamp(1rem, 2vw, 1.5rem);
     padding: clamp(1rem, 3vw, 2rem); align-items: start; }
   @media (max-width: 60rem) { main { grid-template-columns: minmax(0, 1fr); } }
   .video { background: #000; border: 1px solid var(--line); border-radius: .5rem; overflow: hidden; }
   ll-player { display: block; width: 100%; aspect-ratio: 16 / 9; }
   .placeholder { display: grid; place-items: center; aspect-ratio: 16 / 9; color: var(--muted); padding: 1rem; text-align: center; }
-  .panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: 1.25rem; }
+  .panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: 1.25rem;
+    container-type: inline-size; }
   .label { margin: 0; color: var(--muted); font-size: .75rem; letter-spacing: .08em; text-transform: uppercase; }
-  .clock { margin: .25rem 0 1.25rem; font: 700 clamp(2rem, 4.2vw, 3.25rem)/1.1 var(--mono);
+  /* 12 monospace characters fill the panel's width. */
+  .clock { margin: .25rem 0 1.25rem; font: 700 min(13.5cqi, 4.5rem)/1.1 var(--mono);
     font-variant-numeric: tabular-nums; letter-spacing: -.02em; white-space: nowrap; }
   dl { display: grid; grid-template-columns: auto 1fr; gap: .5rem 1rem; margin: 0; }
   dt { color: var(--muted); }
