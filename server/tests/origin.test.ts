@@ -309,9 +309,10 @@ describe('createOrigin', () => {
       const res = await getText(`${origin.url}/healthz`);
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      const report = JSON.parse(res.body) as { status: string; uptime: number; streams: Array<{ name: string; segments: number }>; testSource: unknown };
+      const report = JSON.parse(res.body) as { status: string; uptime: number; memory: { rss: number; heapUsed: number }; streams: Array<{ name: string; segments: number }>; testSource: unknown };
       expect(report.status).toBe('ok');
       expect(report.uptime).toBeGreaterThan(0);
+      expect(report.memory.rss).toBeGreaterThan(report.memory.heapUsed);
       expect(report.streams).toEqual([expect.objectContaining({ name: 's', segments: 1 })]);
       expect(report.testSource).toBeNull();
     });

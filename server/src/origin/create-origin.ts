@@ -141,6 +141,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     report: () => ({
       status: 'ok' as const,
       uptime: (performance.now() - createdAt) / 1000,
+      memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
       streams: store.stats(),
       testSource: testSource?.status() ?? null,
     }),

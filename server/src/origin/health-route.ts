@@ -8,6 +8,8 @@ export interface HealthReport {
   status: 'ok';
   /** Seconds since the origin was created. */
   uptime: number;
+  /** Process memory in bytes: resident set and V8 heap in use. */
+  memory: { rss: number; heapUsed: number };
   streams: LiveStreamStats[];
   /** The built-in test source's ffmpeg, or null when it is disabled. */
   testSource: FfmpegStatus | null;
