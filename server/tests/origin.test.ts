@@ -52,7 +52,8 @@ describe('createOrigin', () => {
         await up.write(text);
         for (const reader of readers) {
           await vi.waitFor(() => expect(reader.chunks.at(-1)?.data.toString()).toBe(text));
-          expect(reader.chunks.at(-1)!.at - sent).toBeLessThan(100);
+          // Forwarded on arrival, not on a poll or at the end of the upload.
+          expect(reader.chunks.at(-1)!.at - sent).toBeLessThan(250);
         }
       }
       await up.end();
@@ -174,7 +175,8 @@ describe('createOrigin', () => {
       const far = await getText(`${live}/${segmentName(5)}`);
       expect(far.status).toBe(404);
       expect(far.headers['cache-control']).toBe('no-store');
-      expect(performance.now() - asked).toBeLessThan(200);
+      // A held request would take 1.5 s.
+      expect(performance.now() - asked).toBeLessThan(500);
       await current.end();
     });
 
@@ -269,7 +271,7 @@ describe('createOrigin', () => {
       await put(`${ingest}/${segmentName(1)}`, 'x');
       expect((await getText(`${live}/manifest.mpd`)).status).toBe(404);
       expect((await getText(`${live}/${segmentName(2)}`)).status).toBe(404);
-      expect(performance.now() - asked).toBeLessThan(500);
+      expect(performance.now() - asked).toBeLessThan(1000);
     });
 
     it('honors the publisher DELETE', async () => {
