@@ -25,7 +25,7 @@ function readStrip(gray: Buffer): number {
   return value;
 }
 
-describe('test source with real ffmpeg', () => {
+describe('createOrigin with the test source (real ffmpeg)', () => {
   let origin: Origin & { url: string };
   const demo = () => origin.store.stream('demo');
   const video = (): RepresentationInfo => demo()!.manifest('manifest.mpd')!.info.representations[0]!;

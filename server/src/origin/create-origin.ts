@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import cors from '@fastify/cors';
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { checkTestSource, startTestSource, type TestSourceOptions } from '../ingest/test-source.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
@@ -93,8 +93,10 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   let testSource: FfmpegSupervisor | undefined;
   let closing: Promise<void> | undefined;
 
+  // Fastify's own logger type keeps the instance's type the default one the route plugins take.
+  const fastifyLogger: FastifyBaseLogger = logger;
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance: fastifyLogger,
     // Request logs would be several lines a second per publisher and
     // viewer; the routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
@@ -102,7 +104,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     forceCloseConnections: true,
     // Longer than any valid name, so a too-long one gets the 400 that says why.
     routerOptions: { maxParamLength: 256 },
-  }) as unknown as FastifyInstance;
+  });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
