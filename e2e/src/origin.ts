@@ -39,7 +39,8 @@ export async function freePort(): Promise<number> {
 
 function cliPath(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@llstream/server/package.json')), 'dist', 'cli.js');
+  // The package's main entry is dist/index.js; the CLI is built beside it.
+  return join(dirname(require.resolve('@llstream/server')), 'cli.js');
 }
 
 /**
