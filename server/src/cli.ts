@@ -32,6 +32,11 @@ const program = new Command('llstream-origin')
   .addOption(
     new Option('--log-level <level>', 'log level').default('info').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   )
+  .addOption(
+    new Option('--log-format <format>', 'pino JSON lines, or pretty lines for a person (default: pretty on a terminal)')
+      .choices(['json', 'pretty'])
+      .default(process.stdout.isTTY ? 'pretty' : 'json'),
+  )
   .showHelpAfterError();
 
 program.parse();
@@ -43,9 +48,13 @@ const flags = program.opts<{
   ffmpeg: string;
   publicUrl?: string;
   logLevel: LevelWithSilent;
+  logFormat: 'json' | 'pretty';
 }>();
 
-const logger = pino({ level: flags.logLevel });
+const logger = pino({
+  level: flags.logLevel,
+  ...(flags.logFormat === 'pretty' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+});
 const origin = createOrigin({
   port: flags.port,
   host: flags.host,
