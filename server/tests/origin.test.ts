@@ -347,6 +347,8 @@ describe('createOrigin demo page', () => {
       expect(asset.status).toBe(200);
       expect(asset.headers['content-type']).toContain('text/javascript');
       expect(asset.body).toContain('customElements.define');
+      // Other sites load the element as a cross-origin module script.
+      expect(asset.headers['access-control-allow-origin']).toBe('*');
     } finally {
       await origin.close();
     }

@@ -138,6 +138,8 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     });
     await viewerFacing.register(playbackRoutes, { store, baseUrl });
     await viewerFacing.register(timeRoute);
+    // CORS on the player bundle too: other sites load it as a module script.
+    await viewerFacing.register(demoRoutes, { playerBundle: options.playerBundle });
   });
   void app.register(healthRoute, {
     report: () => ({
@@ -148,7 +150,6 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       testSource: testSource?.status() ?? null,
     }),
   });
-  void app.register(demoRoutes, { playerBundle: options.playerBundle });
 
   return {
     app,
