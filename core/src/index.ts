@@ -19,4 +19,5 @@ export type { LatencyChange, PlayerEventMap, StallInfo } from './events/player-e
 export type { ListenOptions } from './events/event-emitter.js';
 export { PlayerError, type PlayerErrorCode } from './player-error.js';
 export type { Engine, EngineEventMap, EngineFactory, EngineLoadOptions, ManifestInfo } from './engine/engine.js';
+export type { AudioTrack, Rendition, TextTrack, TrackList, TrackSelection } from './engine/tracks.js';
 export { createDashEngine, type DashMediaPlayer } from './engine/dash-engine.js';

@@ -1,5 +1,6 @@
 import { LatencyController } from './controllers/latency-controller.js';
 import { PlaybackController } from './controllers/playback-controller.js';
+import { TracksController } from './controllers/tracks-controller.js';
 import { createDashEngine, type DashMediaPlayer } from './engine/dash-engine.js';
 import type { Engine, EngineFactory } from './engine/engine.js';
 import { EventEmitter } from './events/event-emitter.js';
@@ -84,6 +85,24 @@ export interface Player<N = DashMediaPlayer> extends ReadableStore<PlayerSnapsho
   /** Mutes or unmutes audio. */
   setMuted(muted: boolean): void;
   /**
+   * Fixes the video rendition to `id` (one of `snapshot.renditions`) from its
+   * next segment on, or with `'auto'` lets adaptive bitrate choose again.
+   * `snapshot.rendition` changes when the switch reaches the screen.
+   * @throws RangeError if `id` is neither `'auto'` nor a rendition id of the stream (the message lists them).
+   */
+  setQuality(id: string): void;
+  /**
+   * Switches to the audio track `id` (one of `snapshot.audioTracks`).
+   * @throws RangeError if `id` is not an audio track id of the stream.
+   */
+  setAudioTrack(id: string): void;
+  /**
+   * Shows the text track `id` (one of `snapshot.textTracks`) in the video's
+   * text tracks, or turns subtitles off with `null`.
+   * @throws RangeError if `id` is not `null` or a text track id of the stream.
+   */
+  setTextTrack(id: string | null): void;
+  /**
    * Registers a listener for a {@link PlayerEventMap} event.
    * @returns a function that removes the listener.
    */
@@ -116,6 +135,7 @@ class LLPlayer<N> implements Player<N> {
   #events = new EventEmitter<PlayerEventMap>();
   #latency: LatencyController;
   #playback: PlaybackController;
+  #tracks: TracksController;
   #autoplay: boolean;
   #muted: boolean | undefined;
   #attached = false;
@@ -134,6 +154,7 @@ class LLPlayer<N> implements Player<N> {
     this.#engine = createEngine();
     const context = { engine: this.#engine, store: this.#store };
     this.#playback = new PlaybackController(context);
+    this.#tracks = new TracksController(context);
     this.#latency = new LatencyController(context, targetLatency ?? null);
     this.#store.subscribe((snapshot, previous) => this.#emitEvents(snapshot, previous));
   }
@@ -191,6 +212,18 @@ class LLPlayer<N> implements Player<N> {
     this.#engine.setMuted(muted);
   }
 
+  setQuality(id: string): void {
+    if (!this.#destroyed) this.#tracks.setQuality(id);
+  }
+
+  setAudioTrack(id: string): void {
+    if (!this.#destroyed) this.#tracks.setAudioTrack(id);
+  }
+
+  setTextTrack(id: string | null): void {
+    if (!this.#destroyed) this.#tracks.setTextTrack(id);
+  }
+
   on<K extends keyof PlayerEventMap>(type: K, listener: (payload: PlayerEventMap[K]) => void): Unsubscribe {
     if (this.#destroyed) return () => {};
     return this.#events.on(type, listener);
@@ -200,6 +233,7 @@ class LLPlayer<N> implements Player<N> {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.#playback.destroy();
+    this.#tracks.destroy();
     this.#latency.destroy();
     this.#engine.destroy();
     this.#store.clear();

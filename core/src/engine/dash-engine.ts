@@ -1,4 +1,12 @@
-import type { ErrorEvent as DashErrorEvent, ManifestLoadedEvent, MediaPlayerClass, MediaPlayerErrors, MediaPlayerSettingClass } from 'dashjs';
+import type {
+  ErrorEvent as DashErrorEvent,
+  ManifestLoadedEvent,
+  MediaInfo,
+  MediaPlayerClass,
+  MediaPlayerErrors,
+  MediaPlayerSettingClass,
+  QualityChangeRenderedEvent,
+} from 'dashjs';
 
 import { EventEmitter, type ListenOptions } from '../events/event-emitter.js';
 import { PlayerError, type PlayerErrorCode } from '../player-error.js';
@@ -6,6 +14,31 @@ import { DEFAULT_TARGET_LATENCY } from '../store/player-snapshot.js';
 import type { Unsubscribe } from '../store/snapshot-store.js';
 import type { Engine, EngineEventMap, EngineLoadOptions } from './engine.js';
 import { readManifestTiming } from './manifest-timing.js';
+import type { AudioTrack, Rendition, TextTrack, TrackList, TrackSelection } from './tracks.js';
+
+const CHANNEL_CONFIGURATION_SCHEME = 'urn:mpeg:dash:23003:3:audio_channel_configuration:2011';
+
+function audioTrackOf(info: MediaInfo, position: number): AudioTrack {
+  // Only this scheme's value is a plain channel count (others use hex masks).
+  const configuration = info.audioChannelConfiguration?.find((d) => d.schemeIdUri === CHANNEL_CONFIGURATION_SCHEME);
+  const channels = Number.parseInt(configuration?.value ?? '', 10);
+  return {
+    id: info.id ?? `audio-${position}`,
+    language: info.lang ?? null,
+    label: info.labels?.[0]?.text ?? null,
+    channels: Number.isFinite(channels) ? channels : null,
+  };
+}
+
+function textTrackOf(info: MediaInfo, position: number): TextTrack {
+  const captions = info.roles?.some((role) => role.value === 'caption') ?? false;
+  return {
+    id: info.id ?? `text-${position}`,
+    language: info.lang ?? null,
+    label: info.labels?.[0]?.text ?? null,
+    kind: captions ? 'captions' : 'subtitles',
+  };
+}
 
 /** The dash.js 5 `MediaPlayer` instance, as exposed by `player.engine`. */
 export type DashMediaPlayer = MediaPlayerClass;
@@ -39,6 +72,8 @@ function lowLatencySettings(liveDelay: number): MediaPlayerSettingClass {
         // More than 3 s behind target: seek to the live edge rather than spend 20 s at 1.15x.
         maxDrift: 3,
       },
+      // Subtitles stay off until the page picks a text track.
+      text: { defaultEnabled: false },
       utcSynchronization: {
         enabled: true,
         // If the MPD's UTCTiming source fails, use the MPD response's Date header (the origin's clock).
@@ -74,6 +109,10 @@ class DashEngine implements Engine<DashMediaPlayer> {
   #player: DashMediaPlayer | null = null;
   #targetLatency = DEFAULT_TARGET_LATENCY;
   #producerReferenceOffset = 0;
+  /** Id of the video representation on screen, from dash.js's QUALITY_CHANGE_RENDERED. */
+  #renderedRendition: string | null = null;
+  #audioInfos: MediaInfo[] = [];
+  #textInfos: MediaInfo[] = [];
   #autoplay = false;
   // Bumped by load() and destroy(), so a dash.js import that resolves late is ignored.
   #generation = 0;
@@ -135,6 +174,9 @@ class DashEngine implements Engine<DashMediaPlayer> {
     const generation = ++this.#generation;
     this.#autoplay = options.autoplay;
     this.#producerReferenceOffset = 0;
+    this.#renderedRendition = null;
+    this.#audioInfos = [];
+    this.#textInfos = [];
     this.#events.emit('loadstart', { src, autoplay: options.autoplay });
     if (this.#player) {
       this.#player.setAutoPlay(options.autoplay);
@@ -173,6 +215,14 @@ class DashEngine implements Engine<DashMediaPlayer> {
       this.#events.emit('manifestloaded', { targetLatency: timing.targetLatency });
     });
     player.on(events.PLAYBACK_NOT_ALLOWED, () => this.#events.emit('playnotallowed'));
+    player.on(events.STREAM_INITIALIZED, () => this.#publishTracks());
+    player.on(events.TEXT_TRACKS_ADDED, () => this.#publishTracks());
+    player.on(events.QUALITY_CHANGE_RENDERED, (event: QualityChangeRenderedEvent) => {
+      if (event.mediaType !== 'video') return;
+      this.#renderedRendition = event.newRepresentation?.id ?? null;
+      this.#publishSelection();
+    });
+    player.on(events.TRACK_CHANGE_RENDERED, () => this.#publishSelection());
     player.on(events.ERROR, (event: DashErrorEvent) => {
       const error = event.error;
       if (typeof error !== 'object') return;
@@ -195,6 +245,66 @@ class DashEngine implements Engine<DashMediaPlayer> {
 
   #applyLiveDelay(): void {
     this.#player?.updateSettings({ streaming: { delay: { liveDelay: this.#liveDelay() } } });
+  }
+
+  #publishTracks(): void {
+    const player = this.#player;
+    if (!player) return;
+    this.#audioInfos = player.getTracksFor('audio');
+    this.#textInfos = player.getTracksFor('text');
+    const renditions: Rendition[] = player
+      .getRepresentationsByType('video')
+      .map(({ id, width, height, bandwidth, codecs }) => ({ id, width, height, bandwidth, codecs: codecs ?? null }))
+      .sort((a, b) => a.bandwidth - b.bandwidth);
+    const list: TrackList = {
+      renditions,
+      audioTracks: this.#audioInfos.map(audioTrackOf),
+      textTracks: this.#textInfos.map(textTrackOf),
+    };
+    this.#renderedRendition ??= player.getCurrentRepresentationForType('video')?.id ?? null;
+    this.#events.emit('tracks', list);
+    this.#publishSelection();
+  }
+
+  #publishSelection(): void {
+    const player = this.#player;
+    if (!player) return;
+    const audio = player.getCurrentTrackFor('audio');
+    const audioPosition = audio ? this.#audioInfos.findIndex((info) => info === audio || (info.id !== null && info.id === audio.id)) : -1;
+    const textPosition = player.isTextEnabled() ? player.getCurrentTextTrackIndex() : -1;
+    const textInfo = this.#textInfos[textPosition];
+    const selection: TrackSelection = {
+      rendition: this.#renderedRendition,
+      audioTrack: audio && audioPosition >= 0 ? audioTrackOf(audio, audioPosition).id : null,
+      textTrack: textInfo ? textTrackOf(textInfo, textPosition).id : null,
+    };
+    this.#events.emit('selectionchange', selection);
+  }
+
+  setRendition(id: string | null): void {
+    const player = this.#player;
+    if (!player) return;
+    player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: id === null } } } });
+    if (id !== null) player.setRepresentationForTypeById('video', id);
+  }
+
+  setAudioTrack(id: string): void {
+    const position = this.#audioInfos.findIndex((info, i) => audioTrackOf(info, i).id === id);
+    const info = this.#audioInfos[position];
+    if (info) this.#player?.setCurrentTrack(info);
+  }
+
+  setTextTrack(id: string | null): void {
+    const player = this.#player;
+    if (!player) return;
+    const position = id === null ? -1 : this.#textInfos.findIndex((info, i) => textTrackOf(info, i).id === id);
+    if (position < 0) {
+      player.enableText(false);
+    } else {
+      player.enableText(true);
+      player.setTextTrack(position);
+    }
+    this.#publishSelection();
   }
 
   play(): void {

@@ -1,6 +1,7 @@
 import type { ListenOptions } from '../events/event-emitter.js';
 import type { PlayerError } from '../player-error.js';
 import type { Unsubscribe } from '../store/snapshot-store.js';
+import type { TrackList, TrackSelection } from './tracks.js';
 
 /** What the engine learned from a (re)loaded manifest. */
 export interface ManifestInfo {
@@ -34,6 +35,10 @@ export interface EngineEventMap {
   mutedchange: { readonly muted: boolean };
   /** A failure that stops playback. Failures the engine recovers from are not reported. */
   error: PlayerError;
+  /** The stream's renditions and tracks became known or changed (a new period or stream). */
+  tracks: TrackList;
+  /** What plays changed: a rendition switch reached the screen, or another audio or text track took over. */
+  selectionchange: TrackSelection;
 }
 
 /**
@@ -70,6 +75,15 @@ export interface Engine<N = unknown> {
   getBufferAhead(): number;
   /** The current playback rate (1 = real time). */
   getPlaybackRate(): number;
+  /**
+   * Plays the video rendition `id` from now on (its next segment), or hands
+   * the choice back to the engine's adaptive bitrate logic with `null`.
+   */
+  setRendition(id: string | null): void;
+  /** Switches to the audio track `id` (an id from the `tracks` event). */
+  setAudioTrack(id: string): void;
+  /** Shows the text track `id`, or no subtitles with `null`. */
+  setTextTrack(id: string | null): void;
   /** Registers a listener for an engine event. */
   on<K extends keyof EngineEventMap>(type: K, listener: (payload: EngineEventMap[K]) => void, options?: ListenOptions): Unsubscribe;
   /** Stops playback and releases the engine, its timers and listeners. Idempotent. */

@@ -1,3 +1,4 @@
+import type { AudioTrack, Rendition, TextTrack } from '../engine/tracks.js';
 import type { PlayerError } from '../player-error.js';
 
 /**
@@ -76,6 +77,24 @@ export interface PlayerSnapshot {
   readonly timeToFirstFrame: number | null;
   /** The failure that stopped playback, or `null`. Cleared by `load()`. */
   readonly error: PlayerError | null;
+  /** The video renditions of the stream (its ladder), lowest bandwidth first; empty until the stream is initialized. */
+  readonly renditions: readonly Rendition[];
+  /** Id of the rendition on screen, or `null` before the first frame. */
+  readonly rendition: string | null;
+  /**
+   * Whether the player picks the rendition itself (adaptive bitrate), as
+   * opposed to the one fixed by `setQuality(id)`.
+   * @defaultValue `true`
+   */
+  readonly autoQuality: boolean;
+  /** The stream's audio tracks (languages, channel layouts). */
+  readonly audioTracks: readonly AudioTrack[];
+  /** Id of the audio track heard, or `null`. */
+  readonly audioTrack: string | null;
+  /** The stream's text tracks (subtitles, captions). */
+  readonly textTracks: readonly TextTrack[];
+  /** Id of the text track shown, or `null` when subtitles are off (the default). */
+  readonly textTrack: string | null;
 }
 
 /**
@@ -100,5 +119,12 @@ export function initialSnapshot(targetLatency: number, targetLatencySource: Targ
     muted: false,
     timeToFirstFrame: null,
     error: null,
+    renditions: [],
+    rendition: null,
+    autoQuality: true,
+    audioTracks: [],
+    audioTrack: null,
+    textTracks: [],
+    textTrack: null,
   };
 }

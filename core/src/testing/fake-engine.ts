@@ -51,6 +51,12 @@ export class FakeEngine implements Engine<FakeEngine> {
   bufferAhead = 0;
   /** Returned by `getPlaybackRate()`. */
   playbackRate = 1;
+  /** The rendition the player fixed with `setRendition`, `null` for automatic. */
+  rendition: string | null = null;
+  /** The audio track the player asked for last. */
+  audioTrack: string | null = null;
+  /** The text track the player asked for last (`null`: subtitles off). */
+  textTrack: string | null = null;
   /** See {@link FakeEngineOptions.unmutedAutoplay}. */
   unmutedAutoplay: boolean;
   #events = new EventEmitter<EngineEventMap>();
@@ -139,6 +145,18 @@ export class FakeEngine implements Engine<FakeEngine> {
 
   getPlaybackRate(): number {
     return this.playbackRate;
+  }
+
+  setRendition(id: string | null): void {
+    this.rendition = id;
+  }
+
+  setAudioTrack(id: string): void {
+    this.audioTrack = id;
+  }
+
+  setTextTrack(id: string | null): void {
+    this.textTrack = id;
   }
 
   destroy(): void {
