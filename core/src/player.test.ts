@@ -187,14 +187,14 @@ describe('createPlayer', () => {
     const { fake, player } = setup();
     player.attach(video);
     player.load(SRC);
-    fake.emit('manifestloaded', { targetLatency: 2.5 });
+    fake.emit('manifestloaded', { targetLatency: 2.5, availabilityStartTime: null });
     expect(player.getSnapshot()).toMatchObject({ targetLatency: 2.5, targetLatencySource: 'manifest' });
     expect(fake.targetLatency).toBe(2.5);
 
     const fixed = setup({ targetLatency: 0.8 });
     fixed.player.attach(video);
     fixed.player.load(SRC);
-    fixed.fake.emit('manifestloaded', { targetLatency: 2.5 });
+    fixed.fake.emit('manifestloaded', { targetLatency: 2.5, availabilityStartTime: null });
     expect(fixed.player.getSnapshot()).toMatchObject({ targetLatency: 0.8, targetLatencySource: 'option' });
     expect(fixed.fake.targetLatency).toBe(0.8);
   });
@@ -204,7 +204,7 @@ describe('createPlayer', () => {
     const changes = record(player, 'latencychange');
     player.attach(video);
     player.load(SRC);
-    fake.emit('manifestloaded', { targetLatency: 2 });
+    fake.emit('manifestloaded', { targetLatency: 2, availabilityStartTime: null });
     expect(() => player.setTargetLatency(-0.5)).toThrow(new RangeError('targetLatency must be a finite number of seconds greater than 0, got -0.5.'));
     expect(() => player.setTargetLatency(Number.NaN)).toThrow(RangeError);
     await settle();

@@ -1,4 +1,5 @@
 import { LatencyController } from './controllers/latency-controller.js';
+import { LiveSessionController } from './controllers/live-session-controller.js';
 import { PlaybackController } from './controllers/playback-controller.js';
 import { TracksController } from './controllers/tracks-controller.js';
 import { createDashEngine, type DashMediaPlayer } from './engine/dash-engine.js';
@@ -136,6 +137,7 @@ class LLPlayer<N> implements Player<N> {
   #latency: LatencyController;
   #playback: PlaybackController;
   #tracks: TracksController;
+  #session: LiveSessionController;
   #autoplay: boolean;
   #muted: boolean | undefined;
   #attached = false;
@@ -155,6 +157,7 @@ class LLPlayer<N> implements Player<N> {
     const context = { engine: this.#engine, store: this.#store };
     this.#playback = new PlaybackController(context);
     this.#tracks = new TracksController(context);
+    this.#session = new LiveSessionController(context);
     this.#latency = new LatencyController(context, targetLatency ?? null);
     this.#store.subscribe((snapshot, previous) => this.#emitEvents(snapshot, previous));
   }
@@ -234,6 +237,7 @@ class LLPlayer<N> implements Player<N> {
     this.#destroyed = true;
     this.#playback.destroy();
     this.#tracks.destroy();
+    this.#session.destroy();
     this.#latency.destroy();
     this.#engine.destroy();
     this.#store.clear();

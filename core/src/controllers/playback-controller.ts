@@ -21,9 +21,14 @@ export class PlaybackController implements Controller {
     const { signal } = this.#abort;
     engine.on(
       'loadstart',
-      ({ src, autoplay }) => {
-        this.#loadStartedAt = performance.now();
+      ({ src, autoplay, resume }) => {
         this.#autoplay = autoplay;
+        if (resume) {
+          // The same stream coming back: stalls and time to first frame keep counting from the first load.
+          store.update({ status: 'loading', error: null });
+          return;
+        }
+        this.#loadStartedAt = performance.now();
         store.update({ status: 'loading', src, stallCount: 0, timeToFirstFrame: null, error: null });
       },
       { signal },
@@ -61,6 +66,13 @@ export class PlaybackController implements Controller {
       'pause',
       () => {
         if (this.#active()) this.#setStatus('paused');
+      },
+      { signal },
+    );
+    engine.on(
+      'ended',
+      () => {
+        if (this.#active()) this.#setStatus('offline');
       },
       { signal },
     );

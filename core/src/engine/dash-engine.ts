@@ -136,6 +136,7 @@ class DashEngine implements Engine<DashMediaPlayer> {
     video.addEventListener('canplay', () => this.#events.emit('canplay'), { signal });
     video.addEventListener('playing', () => this.#events.emit('playing'), { signal });
     video.addEventListener('pause', () => this.#events.emit('pause'), { signal });
+    video.addEventListener('ended', () => this.#events.emit('ended'), { signal });
     video.addEventListener(
       'waiting',
       () => {
@@ -177,7 +178,7 @@ class DashEngine implements Engine<DashMediaPlayer> {
     this.#renderedRendition = null;
     this.#audioInfos = [];
     this.#textInfos = [];
-    this.#events.emit('loadstart', { src, autoplay: options.autoplay });
+    this.#events.emit('loadstart', { src, autoplay: options.autoplay, resume: options.resume ?? false });
     if (this.#player) {
       this.#player.setAutoPlay(options.autoplay);
       this.#applyLiveDelay();
@@ -212,7 +213,7 @@ class DashEngine implements Engine<DashMediaPlayer> {
       const timing = readManifestTiming(event.data);
       this.#producerReferenceOffset = timing.producerReferenceOffset;
       this.#applyLiveDelay();
-      this.#events.emit('manifestloaded', { targetLatency: timing.targetLatency });
+      this.#events.emit('manifestloaded', { targetLatency: timing.targetLatency, availabilityStartTime: timing.availabilityStartTime });
     });
     player.on(events.PLAYBACK_NOT_ALLOWED, () => this.#events.emit('playnotallowed'));
     player.on(events.STREAM_INITIALIZED, () => this.#publishTracks());

@@ -7,18 +7,29 @@ import type { TrackList, TrackSelection } from './tracks.js';
 export interface ManifestInfo {
   /** `ServiceDescription/Latency@target` in seconds, or `null` when the MPD has none. */
   readonly targetLatency: number | null;
+  /**
+   * `MPD@availabilityStartTime` in milliseconds since the Unix epoch, or
+   * `null` (a static MPD). A new value at the same URL is a new publisher session.
+   */
+  readonly availabilityStartTime: number | null;
 }
 
 /** Options of {@link Engine.load}. */
 export interface EngineLoadOptions {
   /** Start playing as soon as possible. */
   readonly autoplay: boolean;
+  /**
+   * The same stream again after it ended or its session changed: the
+   * player's counters (stalls, time to first frame) carry on.
+   * @defaultValue `false`
+   */
+  readonly resume?: boolean;
 }
 
 /** Events an engine reports, by type, with their payloads. */
 export interface EngineEventMap {
   /** `load()` was called; emitted synchronously from it. */
-  loadstart: { readonly src: string; readonly autoplay: boolean };
+  loadstart: { readonly src: string; readonly autoplay: boolean; readonly resume: boolean };
   /** A manifest was loaded or refreshed. */
   manifestloaded: ManifestInfo;
   /** Enough media is buffered to show the first frame. */
@@ -27,6 +38,8 @@ export interface EngineEventMap {
   playing: void;
   /** Playback was paused (by a call, or because the media ended). */
   pause: void;
+  /** The presentation reached its end: the live manifest says the stream is over. */
+  ended: void;
   /** The buffer ran dry while playing (not because of a seek). */
   waiting: void;
   /** The browser refused to start playback (autoplay policy). */

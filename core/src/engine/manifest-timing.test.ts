@@ -81,12 +81,12 @@ describe('readManifestTiming', () => {
       ],
     };
     // Presentation time 20 s - PTO 10 s + period start 10 s = 20 s on the MPD timeline, produced at AST + 25 s.
-    expect(readManifestTiming(manifest)).toEqual({ targetLatency: null, producerReferenceOffset: -5 });
+    expect(readManifestTiming(manifest)).toEqual({ targetLatency: null, availabilityStartTime: Date.parse('2026-01-01T00:00:00.000Z'), producerReferenceOffset: -5 });
   });
 
   it('returns no target and a zero offset for manifests without that information', () => {
-    expect(readManifestTiming({ type: 'dynamic', availabilityStartTime: new Date(0) })).toEqual({ targetLatency: null, producerReferenceOffset: 0 });
-    expect(readManifestTiming({ ServiceDescription: [{ Latency: { target: 'soon' } }] })).toEqual({ targetLatency: null, producerReferenceOffset: 0 });
-    expect(readManifestTiming(null)).toEqual({ targetLatency: null, producerReferenceOffset: 0 });
+    expect(readManifestTiming({ type: 'dynamic', availabilityStartTime: new Date(0) })).toEqual({ targetLatency: null, availabilityStartTime: 0, producerReferenceOffset: 0 });
+    expect(readManifestTiming({ ServiceDescription: [{ Latency: { target: 'soon' } }] })).toEqual({ targetLatency: null, availabilityStartTime: null, producerReferenceOffset: 0 });
+    expect(readManifestTiming(null)).toEqual({ targetLatency: null, availabilityStartTime: null, producerReferenceOffset: 0 });
   });
 });

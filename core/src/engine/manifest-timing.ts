@@ -6,6 +6,8 @@
 export interface ManifestTiming {
   /** `ServiceDescription/Latency@target` in seconds, or `null`. */
   readonly targetLatency: number | null;
+  /** `MPD@availabilityStartTime`, milliseconds since the Unix epoch, or `null`. */
+  readonly availabilityStartTime: number | null;
   /**
    * `availabilityStartTime` minus the wall-clock time that the chosen
    * `ProducerReferenceTime` puts at presentation time 0 (TO in ETSI TS 103 285
@@ -83,7 +85,7 @@ function producerReferences(mpd: Parsed, astSeconds: number): ProducerReference[
  * is `Latency@referenceId`, else the first one.
  */
 export function readManifestTiming(manifest: unknown): ManifestTiming {
-  if (!isParsed(manifest)) return { targetLatency: null, producerReferenceOffset: 0 };
+  if (!isParsed(manifest)) return { targetLatency: null, availabilityStartTime: null, producerReferenceOffset: 0 };
   const latency = all(manifest['ServiceDescription'])
     .flatMap((description) => all(description['Latency']))
     .find((element) => toNumber(element['target']) > 0);
@@ -91,9 +93,9 @@ export function readManifestTiming(manifest: unknown): ManifestTiming {
   const targetLatency = targetMs > 0 ? targetMs / 1000 : null;
 
   const astSeconds = toEpochMs(manifest['availabilityStartTime']) / 1000;
-  if (!Number.isFinite(astSeconds)) return { targetLatency, producerReferenceOffset: 0 };
+  if (!Number.isFinite(astSeconds)) return { targetLatency, availabilityStartTime: null, producerReferenceOffset: 0 };
   const references = producerReferences(manifest, astSeconds);
   const referenceId = toNumber(latency?.['referenceId']);
   const chosen = references.find((reference) => reference.id === referenceId) ?? references[0];
-  return { targetLatency, producerReferenceOffset: chosen?.offset ?? 0 };
+  return { targetLatency, availabilityStartTime: astSeconds * 1000, producerReferenceOffset: chosen?.offset ?? 0 };
 }

@@ -11,9 +11,13 @@ import type { PlayerError } from '../player-error.js';
  *   browser refused to start playback even muted.
  * - `'stalled'`: was playing and the buffer ran dry (a rebuffer); back to
  *   `'playing'` when data arrives. Seeking does not count as a stall.
- * - `'error'`: a {@link PlayerError} stopped playback; `load()` starts over.
+ * - `'offline'`: the live stream ended (its publisher went away); the player
+ *   watches the manifest and plays again by itself when a new session starts.
+ * - `'error'`: a {@link PlayerError} stopped playback; the player still
+ *   watches the manifest and resumes when the stream is live again, and
+ *   `load()` starts over.
  */
-export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'stalled' | 'error';
+export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'stalled' | 'offline' | 'error';
 
 /**
  * Where `targetLatency` came from.

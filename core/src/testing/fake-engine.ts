@@ -33,6 +33,8 @@ export class FakeEngine implements Engine<FakeEngine> {
   video: HTMLVideoElement | null = null;
   /** The `src` of the last `load()`. */
   src: string | null = null;
+  /** How many times `load()` was called. */
+  loadCount = 0;
   /** The `autoplay` of the last `load()`, turned on by `play()` and off by `pause()`. */
   autoplay = false;
   /** Whether playback is paused. */
@@ -96,9 +98,10 @@ export class FakeEngine implements Engine<FakeEngine> {
 
   load(src: string, options: EngineLoadOptions): void {
     this.src = src;
+    this.loadCount++;
     this.autoplay = options.autoplay;
     this.paused = true;
-    this.emit('loadstart', { src, autoplay: options.autoplay });
+    this.emit('loadstart', { src, autoplay: options.autoplay, resume: options.resume ?? false });
   }
 
   play(): void {

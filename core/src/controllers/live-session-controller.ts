@@ -1,0 +1,134 @@
+import type { Engine } from '../engine/engine.js';
+import type { PlayerSnapshot } from '../store/player-snapshot.js';
+import type { SnapshotStore } from '../store/snapshot-store.js';
+import type { Controller, ControllerContext } from './controller.js';
+
+/** Timing of {@link LiveSessionController}, in milliseconds. */
+export interface LiveSessionTiming {
+  /**
+   * How often the manifest is fetched while waiting for the stream to come
+   * back. One fetch per second is what a live player costs an origin anyway.
+   * @defaultValue 1000 ms
+   */
+  pollInterval: number;
+  /**
+   * How long a stall may last before the manifest is checked for a new
+   * session. A publisher restart gives new segment names and a new
+   * availabilityStartTime, and the MPD's minimumUpdatePeriod may be long,
+   * so the engine alone would keep asking for segments of the old session.
+   * @defaultValue 3000 ms (three 1 s segments)
+   */
+  stallTimeout: number;
+}
+
+const DEFAULT_TIMING: LiveSessionTiming = { pollInterval: 1000, stallTimeout: 3000 };
+
+/** What the root element of a fetched MPD says about the session it describes. */
+export interface ManifestSession {
+  /** `MPD@type === 'dynamic'` with no `mediaPresentationDuration`: a stream still being published. */
+  readonly live: boolean;
+  /** `MPD@availabilityStartTime` in ms since the Unix epoch, or `null`. */
+  readonly availabilityStartTime: number | null;
+}
+
+/**
+ * Reads the session out of MPD text: only the attributes of the root `MPD`
+ * element matter, so no XML parser (and no DOM) is needed.
+ * @returns `null` when the text has no `MPD` element.
+ */
+export function readManifestSession(text: string): ManifestSession | null {
+  const root = /<MPD\b([^>]*)>/.exec(text)?.[1];
+  if (root === undefined) return null;
+  const attribute = (name: string): string | undefined => new RegExp(`\\b${name}\\s*=\\s*"([^"]*)"`).exec(root)?.[1];
+  const ast = Date.parse(attribute('availabilityStartTime') ?? '');
+  return {
+    live: attribute('type') === 'dynamic' && attribute('mediaPresentationDuration') === undefined,
+    availabilityStartTime: Number.isFinite(ast) ? ast : null,
+  };
+}
+
+/**
+ * Follows a live stream across publisher sessions. When the stream ends
+ * (status `offline`), a stall outlasts {@link LiveSessionTiming.stallTimeout},
+ * or a manifest or network failure stops playback, it fetches the manifest
+ * every {@link LiveSessionTiming.pollInterval} and reloads the engine as soon
+ * as the manifest describes a live session other than the one that stopped:
+ * players come back by themselves when the publisher does, with no page reload.
+ */
+export class LiveSessionController implements Controller {
+  #engine: Engine;
+  #store: SnapshotStore<PlayerSnapshot>;
+  #timing: LiveSessionTiming;
+  #abort = new AbortController();
+  #unsubscribe: () => void;
+  #sessionStart: number | null = null;
+  #stallTimer: ReturnType<typeof setTimeout> | null = null;
+  #pollTimer: ReturnType<typeof setInterval> | null = null;
+  #polling: AbortController | null = null;
+
+  constructor({ engine, store }: ControllerContext, timing: Partial<LiveSessionTiming> = {}) {
+    this.#engine = engine;
+    this.#store = store;
+    this.#timing = { ...DEFAULT_TIMING, ...timing };
+    const { signal } = this.#abort;
+    engine.on('manifestloaded', ({ availabilityStartTime }) => (this.#sessionStart = availabilityStartTime), { signal });
+    engine.on('loadstart', () => this.#stopWatching(), { signal });
+    this.#unsubscribe = store.subscribe((snapshot, previous) => this.#onSnapshot(snapshot, previous));
+  }
+
+  #onSnapshot({ status, error }: PlayerSnapshot, previous: PlayerSnapshot): void {
+    if (status === previous.status && error === previous.error) return;
+    if (status === 'playing' || status === 'loading' || status === 'idle' || status === 'paused') {
+      this.#stopWatching();
+    } else if (status === 'offline' || (status === 'error' && (error?.code === 'manifest' || error?.code === 'network'))) {
+      this.#startPolling();
+    } else if (status === 'stalled' && this.#stallTimer === null && this.#pollTimer === null) {
+      this.#stallTimer = setTimeout(() => {
+        this.#stallTimer = null;
+        this.#startPolling();
+      }, this.#timing.stallTimeout);
+    }
+  }
+
+  #startPolling(): void {
+    if (this.#pollTimer !== null) return;
+    this.#pollTimer = setInterval(() => void this.#poll(), this.#timing.pollInterval);
+    void this.#poll();
+  }
+
+  async #poll(): Promise<void> {
+    const { src } = this.#store.getSnapshot();
+    if (src === null || this.#polling !== null) return;
+    const polling = new AbortController();
+    this.#polling = polling;
+    try {
+      const url = new URL(src, globalThis.document?.baseURI);
+      const response = await fetch(url, { cache: 'no-store', signal: polling.signal });
+      // A 404 while the publisher is away is the normal case: keep waiting.
+      if (!response.ok) return;
+      const session = readManifestSession(await response.text());
+      if (polling.signal.aborted || session === null || !session.live) return;
+      if (session.availabilityStartTime !== null && session.availabilityStartTime === this.#sessionStart) return;
+      this.#engine.load(src, { autoplay: true, resume: true });
+    } catch {
+      // Offline or aborted: the next interval tries again.
+    } finally {
+      if (this.#polling === polling) this.#polling = null;
+    }
+  }
+
+  #stopWatching(): void {
+    if (this.#stallTimer !== null) clearTimeout(this.#stallTimer);
+    if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
+    this.#stallTimer = null;
+    this.#pollTimer = null;
+    this.#polling?.abort();
+    this.#polling = null;
+  }
+
+  destroy(): void {
+    this.#stopWatching();
+    this.#abort.abort();
+    this.#unsubscribe();
+  }
+}
