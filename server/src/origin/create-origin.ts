@@ -4,6 +4,7 @@ import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { checkTestSource, startTestSource, type TestSourceOptions } from '../ingest/test-source.js';
+import { OriginMetrics } from '../metrics/origin-metrics.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
 import type { FfmpegSupervisor } from '../transcode/ffmpeg-supervisor.js';
 import { requestBaseUrl } from './base-url.js';
@@ -11,6 +12,7 @@ import { NO_STORE } from './cache-control.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { healthRoute } from './health-route.js';
 import { ingestRoutes } from './ingest-routes.js';
+import { metricsRoute } from './metrics-route.js';
 import { playbackRoutes } from './playback-routes.js';
 import { timeRoute } from './time-route.js';
 
@@ -44,6 +46,10 @@ export interface OriginOptions {
    * @defaultValue resolved from `@llstream/vanilla/ll-player.js`
    */
   playerBundle?: string;
+  /** Metrics behind `GET /metrics`. @defaultValue new {@link OriginMetrics} with the process metrics */
+  metrics?: OriginMetrics;
+  /** Bearer token `GET /metrics` requires. @defaultValue none: open */
+  metricsToken?: string;
 }
 
 /** A created origin; nothing listens until {@link Origin.listen}. */
@@ -52,6 +58,8 @@ export interface Origin {
   readonly app: FastifyInstance;
   /** The segment store behind the routes. */
   readonly store: SegmentStore;
+  /** Prometheus metrics (`GET /metrics`); lifecycle code reports ffmpeg and stream state here. */
+  readonly metrics: OriginMetrics;
   /** Base URL of the bound server, e.g. `http://127.0.0.1:8080`; undefined before `listen`. */
   readonly url: string | undefined;
   /** The test source's supervisor once started; undefined when disabled or before `listen`. */
@@ -86,7 +94,9 @@ function urlOf(address: AddressInfo): string {
  */
 export function createOrigin(options: OriginOptions = {}): Origin {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
-  const store = new SegmentStore(options.store);
+  const metrics = options.metrics ?? new OriginMetrics();
+  const store = new SegmentStore(options.store, metrics);
+  metrics.readGaugesFrom(store);
   const createdAt = performance.now();
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
   let url: string | undefined;
@@ -136,11 +146,12 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       exposedHeaders: ['Date', 'Age', 'Content-Length'],
       maxAge: 86_400,
     });
-    await viewerFacing.register(playbackRoutes, { store, baseUrl });
+    await viewerFacing.register(playbackRoutes, { store, baseUrl, metrics });
     await viewerFacing.register(timeRoute);
     // CORS on the player bundle too: other sites load it as a module script.
     await viewerFacing.register(demoRoutes, { playerBundle: options.playerBundle });
   });
+  void app.register(metricsRoute, { metrics, token: options.metricsToken });
   void app.register(healthRoute, {
     report: () => ({
       status: 'ok' as const,
@@ -154,6 +165,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   return {
     app,
     store,
+    metrics,
     get url() {
       return url;
     },

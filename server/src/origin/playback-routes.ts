@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { NotFoundKind, OriginMetrics } from '../metrics/origin-metrics.js';
 import type { Segment } from '../store/segment.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import * as cacheControl from './cache-control.js';
@@ -10,6 +11,8 @@ export interface PlaybackRoutesOptions {
   store: SegmentStore;
   /** Absolute base URL of the origin as `request` reached it (no trailing slash). */
   baseUrl(request: FastifyRequest): string;
+  /** Counts the 404s; none counted without it. */
+  metrics?: Pick<OriginMetrics, 'notFound'>;
 }
 
 interface PlaybackParams {
@@ -37,7 +40,7 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
  *   arrived, the connection is closed without the terminating chunk, so
  *   clients and caches see an incomplete response, not a short segment.
  */
-function sendSegment(request: FastifyRequest, reply: FastifyReply, segment: Segment, segmentDuration: number): void {
+function sendSegment(request: FastifyRequest, reply: FastifyReply, segment: Segment, segmentDuration: number, requestedAt: number): void {
   reply.hijack();
   // CORS headers were set on the reply by the cors hook; keep them.
   const headers: OutgoingHttpHeaders = {
@@ -62,7 +65,7 @@ function sendSegment(request: FastifyRequest, reply: FastifyReply, segment: Segm
     response.end();
     return;
   }
-  const reader = segment.createReader();
+  const reader = segment.createReader({ requestedAt });
   reader.pipe(response);
   reader.on('error', () => {
     // The upload broke off. Let what was written reach the client, then
@@ -82,13 +85,19 @@ function sendSegment(request: FastifyRequest, reply: FastifyReply, segment: Segm
  * segments (streamed while they upload; held briefly if about to exist).
  */
 export async function playbackRoutes(app: FastifyInstance, options: PlaybackRoutesOptions): Promise<void> {
-  const { store, baseUrl } = options;
+  const { store, baseUrl, metrics } = options;
+  const missing = (reply: FastifyReply, kind: NotFoundKind, message: string): FastifyReply => {
+    metrics?.notFound(kind);
+    return notFound(reply, message);
+  };
 
   app.route<{ Params: PlaybackParams }>({
     method: ['GET', 'HEAD'],
     url: '/live/:stream/:file',
     exposeHeadRoute: false,
     handler: async (request, reply) => {
+      // Chunks arriving from now on count this request in their fan-out delay.
+      const requestedAt = performance.now();
       const { stream: streamName, file } = request.params;
       const problem = checkStreamName(streamName);
       const kind = problem === undefined ? checkFileName(file) : problem;
@@ -96,11 +105,11 @@ export async function playbackRoutes(app: FastifyInstance, options: PlaybackRout
         return reply.code(400).header('cache-control', cacheControl.NO_STORE).send({ statusCode: 400, error: 'Bad Request', message: kind.problem });
       }
       const stream = store.stream(streamName);
-      if (stream === undefined) return notFound(reply, `no stream ${streamName}`);
+      if (stream === undefined) return missing(reply, 'stream', `no stream ${streamName}`);
 
       if (kind === 'manifest') {
         const manifest = stream.manifest(file);
-        if (manifest === undefined) return notFound(reply, `stream ${streamName} has no ${file}`);
+        if (manifest === undefined) return missing(reply, 'manifest', `stream ${streamName} has no ${file}`);
         return reply
           .header('content-type', 'application/dash+xml')
           .header('cache-control', cacheControl.manifest(stream.segmentDuration))
@@ -115,8 +124,8 @@ export async function playbackRoutes(app: FastifyInstance, options: PlaybackRout
       const segment = await stream.waitForSegment(file, clientGone.signal);
       reply.raw.off('close', onClose);
       if (clientGone.signal.aborted) return reply.hijack();
-      if (segment === undefined) return notFound(reply, `stream ${streamName} has no ${file}`);
-      sendSegment(request, reply, segment, stream.segmentDuration);
+      if (segment === undefined) return missing(reply, 'segment', `stream ${streamName} has no ${file}`);
+      sendSegment(request, reply, segment, stream.segmentDuration, requestedAt);
       return reply;
     },
   });

@@ -1,6 +1,7 @@
 import { DEFAULT_SEGMENT_DURATION, type PreparedManifest } from '../packaging/manifest.js';
 import { compileMediaTemplate, expandTemplate, type MediaNamePattern } from '../packaging/segment-template.js';
-import { Segment } from './segment.js';
+import { Segment, type SegmentHooks } from './segment.js';
+import type { HeldRequestOutcome, StreamObserver } from './store-observer.js';
 
 /** Window and hold parameters of a stream, resolved (see SegmentStoreOptions for meaning and defaults). */
 export interface LiveStreamOptions {
@@ -24,6 +25,8 @@ export interface LiveStreamStats {
   bytes: number;
   /** Readers following an upload right now. */
   liveReaders: number;
+  /** Segment responses being sent right now (following an upload or not). */
+  openReaders: number;
   /** Requests held for a segment that is about to exist. */
   heldRequests: number;
   /** Segment duration the hold and window rules use, seconds. */
@@ -39,10 +42,19 @@ interface StreamLayout {
   segmentDuration: number;
   windowSegments: number;
   patterns: MediaNamePattern[];
-  initNames: Set<string>;
+  /** Init segment name -> Representation@id. */
+  initNames: Map<string, string>;
 }
 
-type HeldRequest = (segment: Segment | undefined) => void;
+type HeldRequest = (segment: Segment | undefined, outcome: HeldRequestOutcome) => void;
+
+/** Which rendition a segment's ingest counts toward; undefined until known. */
+interface IngestMeter {
+  rendition: string | undefined;
+}
+
+/** Rendition label of ingest whose file name no manifest maps to a representation. */
+const UNKNOWN_RENDITION = 'unknown';
 
 /**
  * Default hold, in segment durations. A request for the next segment made
@@ -72,15 +84,28 @@ export class LiveStream {
   #layout: StreamLayout;
   #held = new Map<string, Set<HeldRequest>>();
   #lastIngestAt = performance.now();
+  #observer: StreamObserver | undefined;
+  #openReaders = 0;
+  /**
+   * Segments started since the latest manifest whose names it does not map
+   * to a representation (ffmpeg uploads init segments and the first media
+   * segments before its first manifest). Their ingest is counted when the
+   * next manifest arrives, or as `unknown` when they leave the store first.
+   */
+  #unattributed = new Map<Segment, IngestMeter>();
 
-  constructor(name: string, options: LiveStreamOptions) {
+  /**
+   * @param observer instrumentation (the origin's metrics); none by default.
+   */
+  constructor(name: string, options: LiveStreamOptions, observer?: StreamObserver) {
     this.name = name;
     this.#options = options;
+    this.#observer = observer;
     this.#layout = {
       segmentDuration: DEFAULT_SEGMENT_DURATION,
       windowSegments: options.maxWindowSegments,
       patterns: [],
-      initNames: new Set(),
+      initNames: new Map(),
     };
   }
 
@@ -114,11 +139,17 @@ export class LiveStream {
    */
   beginSegment(name: string): Segment {
     this.#lastIngestAt = performance.now();
-    this.#segments.get(name)?.abort();
-    const segment = new Segment(name, { maxBytes: this.#options.maxSegmentBytes });
+    const previous = this.#segments.get(name);
+    if (previous !== undefined) {
+      previous.abort();
+      this.#forget(previous);
+    }
+    const meter: IngestMeter = { rendition: this.#observer === undefined ? undefined : this.#renditionOf(name) };
+    const segment = new Segment(name, { maxBytes: this.#options.maxSegmentBytes, hooks: this.#hooksFor(meter) });
+    if (this.#observer !== undefined && meter.rendition === undefined) this.#unattributed.set(segment, meter);
     this.#segments.set(name, segment);
     const held = this.#held.get(name);
-    if (held !== undefined) for (const answer of [...held]) answer(segment);
+    if (held !== undefined) for (const answer of [...held]) answer(segment, 'served');
     this.evict();
     return segment;
   }
@@ -131,6 +162,8 @@ export class LiveStream {
     this.#lastIngestAt = performance.now();
     this.#manifests.set(name, manifest);
     this.#layout = this.#readLayout(manifest);
+    for (const [segment, meter] of this.#unattributed) this.#attribute(segment, meter, this.#renditionOf(segment.name));
+    this.#unattributed.clear();
     this.evict();
   }
 
@@ -142,8 +175,13 @@ export class LiveStream {
   delete(name: string): boolean {
     this.#lastIngestAt = performance.now();
     const segment = this.#segments.get(name);
-    segment?.abort();
-    return this.#segments.delete(name) || this.#manifests.delete(name);
+    if (segment !== undefined) {
+      segment.abort();
+      this.#forget(segment);
+      this.#segments.delete(name);
+      return true;
+    }
+    return this.#manifests.delete(name);
   }
 
   /**
@@ -167,15 +205,19 @@ export class LiveStream {
         this.#held.set(name, held);
       }
       const heldRequests = held;
-      const answer: HeldRequest = (segment) => {
+      const answer: HeldRequest = (segment, outcome) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         heldRequests.delete(answer);
         if (heldRequests.size === 0) this.#held.delete(name);
+        this.#observer?.heldRequestEnded(outcome);
         resolve(segment);
       };
-      const onAbort = (): void => answer(undefined);
-      const timer = setTimeout(onAbort, this.#options.holdTimeout ?? this.#layout.segmentDuration * HOLD_TIMEOUT_SEGMENTS * 1000);
+      const onAbort = (): void => answer(undefined, 'cancelled');
+      const timer = setTimeout(
+        () => answer(undefined, 'timeout'),
+        this.#options.holdTimeout ?? this.#layout.segmentDuration * HOLD_TIMEOUT_SEGMENTS * 1000,
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
       heldRequests.add(answer);
     });
@@ -210,14 +252,22 @@ export class LiveStream {
     }
     const retention = windowSegments * segmentDuration * 1000;
     for (const segment of unreferenced) {
-      if (segment.settledAt !== undefined && now - segment.settledAt > retention) this.#segments.delete(segment.name);
+      if (segment.settledAt !== undefined && now - segment.settledAt > retention) {
+        this.#forget(segment);
+        this.#segments.delete(segment.name);
+      }
     }
   }
 
-  /** Aborts uploads in progress and answers held requests with nothing. */
+  /**
+   * Aborts uploads in progress, answers held requests with nothing and
+   * tells the observer the stream is gone.
+   */
   close(): void {
     for (const segment of this.#segments.values()) segment.abort();
-    for (const held of [...this.#held.values()]) for (const answer of [...held]) answer(undefined);
+    for (const held of [...this.#held.values()]) for (const answer of [...held]) answer(undefined, 'cancelled');
+    this.#unattributed.clear();
+    this.#observer?.dropped();
   }
 
   /** Counters for `/healthz`. */
@@ -239,10 +289,50 @@ export class LiveStream {
       uploading,
       bytes,
       liveReaders,
+      openReaders: this.#openReaders,
       heldRequests,
       segmentDuration: this.#layout.segmentDuration,
       windowSegments: this.#layout.windowSegments,
       idleSeconds: Math.max(0, (now - this.lastIngestAt) / 1000),
+    };
+  }
+
+  /** Representation@id of the segment file `name` per the latest manifest. */
+  #renditionOf(name: string): string | undefined {
+    return this.#layout.patterns.find((p) => p.match(name) !== undefined)?.representationId ?? this.#layout.initNames.get(name);
+  }
+
+  /** Counts what `segment` received so far toward `rendition`, and its later chunks too. */
+  #attribute(segment: Segment, meter: IngestMeter, rendition = UNKNOWN_RENDITION): void {
+    meter.rendition = rendition;
+    this.#observer?.ingested(rendition, segment.byteLength, segment.chunkCount);
+  }
+
+  /** A segment leaves the store: its ingest, if not attributed yet, counts as `unknown`. */
+  #forget(segment: Segment): void {
+    const meter = this.#unattributed.get(segment);
+    if (meter === undefined) return;
+    this.#unattributed.delete(segment);
+    this.#attribute(segment, meter);
+  }
+
+  /**
+   * Instrumentation of a new segment: open readers always (for `stats`),
+   * ingest per `meter` and fan-out for the observer, if any.
+   */
+  #hooksFor(meter: IngestMeter): SegmentHooks {
+    const observer = this.#observer;
+    return {
+      chunkIngested: (bytes) => {
+        if (meter.rendition !== undefined) observer?.ingested(meter.rendition, bytes, 1);
+      },
+      chunkFannedOut: (delay) => observer?.chunkFannedOut(delay),
+      readerOpened: () => {
+        this.#openReaders += 1;
+      },
+      readerClosed: () => {
+        this.#openReaders -= 1;
+      },
     };
   }
 
@@ -270,7 +360,7 @@ export class LiveStream {
         ? maxWindowSegments
         : Math.min(maxWindowSegments, Math.ceil(timeShiftBufferDepth / segmentDuration) + windowMargin);
     const patterns: MediaNamePattern[] = [];
-    const initNames = new Set<string>();
+    const initNames = new Map<string, string>();
     for (const representation of representations) {
       const values = { representationId: representation.id, bandwidth: representation.bandwidth };
       if (representation.media !== undefined) {
@@ -279,7 +369,7 @@ export class LiveStream {
       }
       if (representation.initialization !== undefined) {
         const initName = expandTemplate(representation.initialization, values);
-        if (initName !== undefined) initNames.add(initName);
+        if (initName !== undefined) initNames.set(initName, representation.id);
       }
     }
     return { segmentDuration, windowSegments, patterns, initNames };

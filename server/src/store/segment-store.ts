@@ -1,6 +1,7 @@
 import type { PreparedManifest } from '../packaging/manifest.js';
 import { LiveStream, type LiveStreamOptions, type LiveStreamStats } from './live-stream.js';
 import type { Segment } from './segment.js';
+import type { StoreObserver } from './store-observer.js';
 
 /** Options of a {@link SegmentStore}. */
 export interface SegmentStoreOptions {
@@ -62,8 +63,14 @@ export class SegmentStore {
   #streamOptions: LiveStreamOptions;
   #streamIdleTimeout: number;
   #sweepTimer: NodeJS.Timeout;
+  #observer: StoreObserver | undefined;
 
-  constructor(options: SegmentStoreOptions = {}) {
+  /**
+   * @param observer instrumentation told about every stream's ingest,
+   *   fan-out and held requests (the origin's metrics); none by default.
+   */
+  constructor(options: SegmentStoreOptions = {}, observer?: StoreObserver) {
+    this.#observer = observer;
     this.#streamOptions = {
       holdAhead: options.holdAhead ?? 3,
       holdTimeout: options.holdTimeout,
@@ -129,7 +136,7 @@ export class SegmentStore {
   #streamFor(name: string): LiveStream {
     let stream = this.#streams.get(name);
     if (stream === undefined) {
-      stream = new LiveStream(name, this.#streamOptions);
+      stream = new LiveStream(name, this.#streamOptions, this.#observer?.streamCreated(name));
       this.#streams.set(name, stream);
     }
     return stream;

@@ -37,9 +37,48 @@ export interface SegmentOptions {
    * @defaultValue 64 MiB
    */
   maxBytes?: number;
+  /** Instrumentation; nothing is measured without it. */
+  hooks?: SegmentHooks;
+}
+
+/**
+ * Instrumentation of one {@link Segment} (the origin's metrics, through its
+ * stream). Called on the chunk path: implementations must be cheap and must
+ * not throw.
+ */
+export interface SegmentHooks {
+  /** A chunk of `bytes` bytes arrived. */
+  chunkIngested(bytes: number): void;
+  /**
+   * Every reader that was following the upload when a chunk arrived has
+   * been handed it. `delay` is seconds from the chunk's arrival to the last
+   * of those hand-overs (the reader's push into its consumer, e.g. the HTTP
+   * response). Not called for a chunk nobody was following, nor when the
+   * last of its followers went away without it.
+   */
+  chunkFannedOut(delay: number): void;
+  /** A reader was created. */
+  readerOpened(): void;
+  /** A reader ended or was destroyed (once per opened reader). */
+  readerClosed(): void;
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** `#undelivered` mark of a chunk whose fan-out was reported. */
+const FANNED_OUT = -1;
+
+/** Options of {@link Segment.createReader}. */
+export interface SegmentReaderOptions {
+  /**
+   * When the client asked for the segment, `performance.now()` ms. The
+   * reader then counts as following every chunk that arrived after that,
+   * also those that arrived before the reader was created (a request held
+   * until the upload started usually gets its reader a moment after the
+   * first chunk). Without it, only chunks arriving after creation count.
+   */
+  requestedAt?: number;
+}
 
 /**
  * One file of a stream (an init or media segment) while and after it is
@@ -67,12 +106,21 @@ export class Segment {
   #writer: Writable | undefined;
   /** Readers following the upload: the one fan-out registry, emptied when the upload settles. */
   #readers = new Set<SegmentReader>();
+  #hooks: SegmentHooks | undefined;
+  /** Per chunk, with hooks only: arrival time, `performance.now()` ms. */
+  #arrivals: number[] = [];
+  /**
+   * Per chunk, with hooks only: followers that have not been handed it yet,
+   * or {@link FANNED_OUT} once the last one has.
+   */
+  #undelivered: number[] = [];
 
   constructor(name: string, options: SegmentOptions = {}) {
     this.name = name;
     this.startedAt = performance.now();
     this.#lastWriteAt = this.startedAt;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#hooks = options.hooks;
   }
 
   /** Current upload state. */
@@ -127,6 +175,11 @@ export class Segment {
     this.#chunks.push(chunk);
     this.#byteLength += chunk.length;
     this.#lastWriteAt = performance.now();
+    if (this.#hooks !== undefined) {
+      this.#arrivals.push(this.#lastWriteAt);
+      this.#undelivered.push(this.#readers.size);
+      this.#hooks.chunkIngested(chunk.length);
+    }
     for (const reader of this.#readers) reader.wake();
   }
 
@@ -151,9 +204,35 @@ export class Segment {
    * (aborted). Honors backpressure per reader. Destroying the reader (for
    * example when the HTTP client goes away) unregisters it.
    */
-  createReader(): Readable {
-    const reader: SegmentReader = new SegmentReader(this, () => this.#readers.delete(reader));
-    if (this.#state === 'uploading') this.#readers.add(reader);
+  createReader(options: SegmentReaderOptions = {}): Readable {
+    const following = this.#state === 'uploading';
+    // A reader counts toward the fan-out of the chunks that arrive while it
+    // follows the upload (or since it was requested); the backlog it finds
+    // is not fan-out.
+    let followFrom = Number.POSITIVE_INFINITY;
+    if (following && this.#hooks !== undefined) {
+      followFrom = this.#chunks.length;
+      const { requestedAt } = options;
+      if (requestedAt !== undefined) {
+        while (followFrom > 0 && this.#arrivals[followFrom - 1]! >= requestedAt) followFrom -= 1;
+        for (let index = followFrom; index < this.#undelivered.length; index++) {
+          if (this.#undelivered[index] !== FANNED_OUT) this.#undelivered[index]! += 1;
+        }
+      }
+    }
+    const reader: SegmentReader = new SegmentReader(this, followFrom, {
+      delivered: (index) => this.#delivered(index),
+      detach: (cursor) => {
+        this.#readers.delete(reader);
+        // Chunks this reader was counted for and will never be handed.
+        for (let index = Math.max(cursor, followFrom); index < this.#undelivered.length; index++) {
+          if (this.#undelivered[index]! > 0) this.#undelivered[index]! -= 1;
+        }
+        this.#hooks?.readerClosed();
+      },
+    });
+    if (following) this.#readers.add(reader);
+    this.#hooks?.readerOpened();
     return reader;
   }
 
@@ -191,6 +270,20 @@ export class Segment {
     return writer;
   }
 
+  /** A follower was handed chunk `index`; the last one's hand-over is the chunk's fan-out. */
+  #delivered(index: number): void {
+    const left = this.#undelivered[index]!;
+    // FANNED_OUT: a reader requested after the arrival but created after the
+    // fan-out was reported; it does not count for this chunk.
+    if (left <= 0) return;
+    if (left > 1) {
+      this.#undelivered[index] = left - 1;
+      return;
+    }
+    this.#undelivered[index] = FANNED_OUT;
+    this.#hooks!.chunkFannedOut((performance.now() - this.#arrivals[index]!) / 1000);
+  }
+
   #settle(state: 'complete' | 'aborted', error?: Error): void {
     if (this.#state !== 'uploading') return;
     this.#state = state;
@@ -212,16 +305,26 @@ const EMPTY = Buffer.alloc(0);
  * buffer, so a slow consumer makes this reader lag on its cursor and costs the
  * writer and the other readers nothing.
  */
+interface ReaderCallbacks {
+  /** Chunk `index`, one this reader counts toward (see `followFrom`), was pushed. */
+  delivered(index: number): void;
+  /** The reader is done; `cursor` chunks were pushed. */
+  detach(cursor: number): void;
+}
+
 class SegmentReader extends Readable {
   #segment: Segment;
-  #detach: () => void;
+  /** First chunk index whose hand-over is reported (Infinity: none). */
+  #followFrom: number;
+  #callbacks: ReaderCallbacks;
   #cursor = 0;
   #wantsData = false;
 
-  constructor(segment: Segment, detach: () => void) {
+  constructor(segment: Segment, followFrom: number, callbacks: ReaderCallbacks) {
     super();
     this.#segment = segment;
-    this.#detach = detach;
+    this.#followFrom = followFrom;
+    this.#callbacks = callbacks;
   }
 
   override _read(): void {
@@ -236,7 +339,7 @@ class SegmentReader extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#wantsData = false;
-    this.#detach();
+    this.#callbacks.detach(this.#cursor);
     callback(error);
   }
 
@@ -244,8 +347,12 @@ class SegmentReader extends Readable {
     while (this.#wantsData) {
       const chunk = this.#segment.chunkAt(this.#cursor);
       if (chunk !== undefined) {
+        const index = this.#cursor;
         this.#cursor += 1;
+        // In flowing mode push() hands the chunk to the consumer (pipe ->
+        // response.write) before it returns.
         this.#wantsData = this.push(chunk);
+        if (index >= this.#followFrom) this.#callbacks.delivered(index);
         continue;
       }
       switch (this.#segment.state) {
