@@ -55,3 +55,42 @@ export {
 export { metricsRoute, type MetricsRouteOptions } from './origin/metrics-route.js';
 export type { HeldRequestOutcome, StoreObserver, StreamObserver } from './store/store-observer.js';
 export type { SegmentHooks, SegmentReaderOptions } from './store/segment.js';
+// config and transcode (helper T)
+export {
+  DEFAULT_LADDER,
+  DEFAULT_PRESETS,
+  X264_PRESETS,
+  originConfigSchema,
+  type LadderRung,
+  type LatencyConfig,
+  type OriginConfig,
+  type StreamConfig,
+  type StreamSourceConfig,
+  type SubtitleFileConfig,
+  type TranscodeConfig,
+  type X264Preset,
+} from './config/config-schema.js';
+export { ConfigError, defaultConfig, loadConfig, parseConfig, type ConfigIssue } from './config/load-config.js';
+export {
+  InputError,
+  parseProbe,
+  probeInput,
+  probeInputArgs,
+  type InputProbe,
+  type ProbeOptions,
+  type ProbedAudio,
+  type ProbedSubtitle,
+  type ProbedVideo,
+} from './transcode/probe-input.js';
+export {
+  aacLayout,
+  buildTranscodeArgs,
+  selectRenditions,
+  TEST_SOURCE_PROBE,
+  type AacLayout,
+  type ExtraOutputArgs,
+  type Rendition,
+  type TranscodeArgsOptions,
+  type TranscodeInput,
+} from './transcode/ffmpeg-args.js';
+export type { ManifestFixup, ManifestOptions } from './packaging/manifest.js';

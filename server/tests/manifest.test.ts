@@ -105,3 +105,87 @@ describe('parseDuration', () => {
     for (const bad of ['P', 'PT', '5', 'P1Y', 'PT-1S', '', null, undefined]) expect(parseDuration(bad)).toBeUndefined();
   });
 });
+
+describe('prepareManifest with a ladder (ServiceDescription, empty adaptation sets)', () => {
+  /** A live MPD captured from buildTranscodeArgs' ffmpeg: 360p + 240p, eng stereo + deu 5.1. */
+  const ladderFixture = fileURLToPath(new URL('./fixtures/ffmpeg-ladder-live.mpd', import.meta.url));
+  const latency = { target: 1.2, min: 0.6, max: 2.5, minPlaybackRate: 0.92, maxPlaybackRate: 1.1 };
+  let ladderMpd: string;
+  let workDir: string;
+  beforeAll(async () => {
+    ladderMpd = await readFile(ladderFixture, 'utf8');
+    workDir = await mkdtemp(join(tmpdir(), 'llstream-mpd-ladder-'));
+  });
+  afterAll(() => rm(workDir, { recursive: true, force: true }));
+
+  const parse = (xml: string) => new DOMParser().parseFromString(xml, 'text/xml');
+  const attributes = (element: { attributes: ArrayLike<{ name: string; value: string }> }) =>
+    Object.fromEntries(Array.from(element.attributes, (a) => [a.name, a.value]));
+  async function validate(xml: string, name: string): Promise<void> {
+    const file = join(workDir, name);
+    await writeFile(file, xml);
+    // Rejects (non-zero exit) with xmllint's complaint if it does not validate.
+    await run('xmllint', ['--noout', '--nonet', '--schema', schema, file]);
+  }
+
+  it('writes latency target/min/max (ms) and playback-rate bounds over what ffmpeg wrote, keeping its referenceId', async () => {
+    const served = prepareManifest(ladderMpd, { latency }).render('http://o/time');
+    const document = parse(served);
+    const descriptions = [...document.getElementsByTagName('ServiceDescription')];
+    expect(descriptions).toHaveLength(1);
+    expect([...descriptions[0]!.getElementsByTagName('Latency')].map(attributes)).toEqual([
+      { target: '1200', min: '600', max: '2500', referenceId: '2' },
+    ]);
+    expect([...descriptions[0]!.getElementsByTagName('PlaybackRate')].map(attributes)).toEqual([{ min: '0.92', max: '1.1' }]);
+    await validate(served, 'ladder.mpd');
+  });
+
+  it('adds a ServiceDescription where the schema puts it when the publisher wrote none', async () => {
+    const without = ladderMpd.replace(/\s*<ServiceDescription[\s\S]*?<\/ServiceDescription>/, '');
+    expect(without).not.toContain('ServiceDescription');
+    const served = prepareManifest(without, { latency }).render('http://o/time');
+    const mpd = parse(served).documentElement!;
+    const children = [...mpd.childNodes].filter((n) => n.nodeType === n.ELEMENT_NODE).map((n) => (n as { localName: string }).localName);
+    expect(children).toEqual(['ProgramInformation', 'ServiceDescription', 'Period', 'UTCTiming']);
+    expect(served).toContain('<ServiceDescription id="0"><Latency target="1200" min="600" max="2500"/><PlaybackRate min="0.92" max="1.1"/></ServiceDescription>');
+    await validate(served, 'added-sd.mpd');
+  });
+
+  it("serves the publisher's ServiceDescription as it is without latency options", () => {
+    expect(prepareManifest(ladderMpd).render('http://o/time')).toContain('<Latency target="1000" referenceId="2"/>');
+  });
+
+  it('removes adaptation sets without a representation and keeps the others', async () => {
+    // What ffmpeg writes for `-adaptation_sets "id=0,streams=v id=1,streams=a"` on an input without audio.
+    const withEmpty = ladderMpd.replace(
+      '\t</Period>',
+      '\t\t<AdaptationSet id="3" contentType="audio" startWithSAP="1" segmentAlignment="true" bitstreamSwitching="true">\n\t\t</AdaptationSet>\n\t</Period>',
+    );
+    const served = prepareManifest(withEmpty, { latency }).render('http://o/time');
+    const sets = [...parse(served).getElementsByTagName('AdaptationSet')].map((set) => [set.getAttribute('id'), set.getAttribute('lang')]);
+    expect(sets).toEqual([
+      ['0', null],
+      ['1', 'eng'],
+      ['2', 'deu'],
+    ]);
+    expect(served).not.toMatch(/\n\s*\n\s*<\/Period>/);
+    await validate(served, 'no-empty.mpd');
+  });
+
+  it('runs further fix-ups before removing empty sets', () => {
+    const seen: string[] = [];
+    const served = prepareManifest(ladderMpd, {
+      fixups: [
+        (mpd) => seen.push(mpd.localName ?? ''),
+        (mpd) => {
+          // Empties the German set: it must then go.
+          const deu = [...mpd.getElementsByTagName('AdaptationSet')].find((set) => set.getAttribute('lang') === 'deu')!;
+          for (const representation of [...deu.getElementsByTagName('Representation')]) deu.removeChild(representation);
+        },
+      ],
+    }).render('http://o/time');
+    expect(seen).toEqual(['MPD']);
+    expect(served).not.toContain('lang="deu"');
+    expect(served).toContain('lang="eng"');
+  });
+});

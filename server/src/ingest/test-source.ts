@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { LatencyConfig, TranscodeConfig } from '../config/config-schema.js';
 import { buildTestSourceArgs, DEFAULT_FONT_FILE, runTag } from '../transcode/ffmpeg-args.js';
 import { FfmpegSupervisor, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
 
@@ -13,6 +14,13 @@ export interface TestSourceOptions {
   ffmpegPath?: string;
   /** Font for the burned-in time. @defaultValue {@link DEFAULT_FONT_FILE} */
   fontFile?: string;
+  /**
+   * Ladder, codec and segment duration it is transcoded with.
+   * @defaultValue the config defaults: 720p 2500 kb/s, 480p 1000 kb/s, 360p 600 kb/s, 240p 250 kb/s, H.264 veryfast, 1 s segments
+   */
+  transcode?: TranscodeConfig;
+  /** Target latency and playback rates announced in its manifest. @defaultValue the config defaults (1 s target) */
+  latency?: LatencyConfig;
   /** Restart and stop timing of the ffmpeg process. */
   supervision?: Pick<
     FfmpegSupervisorOptions,
@@ -50,6 +58,8 @@ export interface ResolvedTestSource {
   stream: string;
   ffmpegPath: string;
   fontFile: string;
+  transcode: TranscodeConfig | undefined;
+  latency: LatencyConfig | undefined;
   supervision: TestSourceOptions['supervision'];
 }
 
@@ -75,20 +85,36 @@ export async function checkTestSource(options: TestSourceOptions = {}): Promise<
       `font ${fontFile} not found: install the fonts-dejavu-core package (sudo apt-get install fonts-dejavu-core), or start without the test source (--no-test-source)`,
     );
   }
-  return { stream: options.stream ?? 'demo', ffmpegPath, fontFile, supervision: options.supervision };
+  return {
+    stream: options.stream ?? 'demo',
+    ffmpegPath,
+    fontFile,
+    transcode: options.transcode,
+    latency: options.latency,
+    supervision: options.supervision,
+  };
 }
 
 /**
  * Starts the built-in test source: ffmpeg under supervision, publishing
- * the timecode-stamped test pattern to `originUrl`'s ingest route, with a
- * new segment-name tag on every (re)start.
+ * the timecode-stamped test pattern, transcoded to the ladder in one
+ * process, to `originUrl`'s ingest route, with a new segment-name tag on
+ * every (re)start.
  * @param originUrl base URL ffmpeg reaches the origin at, e.g. `http://127.0.0.1:8080`.
  */
 export function startTestSource(source: ResolvedTestSource, originUrl: string, logger: Logger): FfmpegSupervisor {
   const supervisor = new FfmpegSupervisor({
     ...source.supervision,
     command: source.ffmpegPath,
-    args: () => buildTestSourceArgs({ originUrl, stream: source.stream, runTag: runTag(), fontFile: source.fontFile }),
+    args: () =>
+      buildTestSourceArgs({
+        originUrl,
+        stream: source.stream,
+        runTag: runTag(),
+        fontFile: source.fontFile,
+        ...(source.transcode === undefined ? {} : { transcode: source.transcode }),
+        ...(source.latency === undefined ? {} : { latency: source.latency }),
+      }),
     logger: logger.child({ component: 'test-source', stream: source.stream }),
   });
   supervisor.start();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DOMParser, XMLSerializer, onErrorStopParsing, type Element } from '@xmldom/xmldom';
+import type { LatencyConfig } from '../config/config-schema.js';
 
 /** MPD namespace of ISO/IEC 23009-1. */
 export const DASH_NAMESPACE = 'urn:mpeg:dash:schema:mpd:2011';
@@ -115,6 +116,107 @@ function readRepresentation(representation: Element): RepresentationInfo {
   };
 }
 
+/**
+ * A further manifest fix-up, run on the parsed MPD element after the
+ * origin's own (UTCTiming, ServiceDescription) and before empty adaptation
+ * sets are removed. It edits the document in place and must keep it valid
+ * against the DASH MPD schema.
+ */
+export type ManifestFixup = (mpd: Element) => void;
+
+/** Options of {@link prepareManifest}. */
+export interface ManifestOptions {
+  /**
+   * Latency targets for the MPD's `ServiceDescription` (seconds, written
+   * as `Latency@target/min/max` in ms, and `PlaybackRate@min/max`).
+   * Without them the publisher's ServiceDescription is served as it is.
+   */
+  latency?: Pick<LatencyConfig, 'target' | 'min' | 'max' | 'minPlaybackRate' | 'maxPlaybackRate'>;
+  /** Fix-ups of other packaging steps (e.g. a text adaptation set), in order. */
+  fixups?: readonly ManifestFixup[];
+}
+
+/** Children of MPD that the schema puts after ServiceDescription (ISO/IEC 23009-1, MPDtype). */
+const AFTER_SERVICE_DESCRIPTION = new Set([
+  'InitializationSet',
+  'InitializationGroup',
+  'InitializationPresentation',
+  'ContentProtection',
+  'Period',
+  'Metrics',
+  'EssentialProperty',
+  'SupplementalProperty',
+  'UTCTiming',
+  'LeapSecondInformation',
+]);
+/** Children of ServiceDescription after Latency; PlaybackRate goes before these too. */
+const AFTER_LATENCY = new Set(['PlaybackRate', 'OperatingQuality', 'OperatingBandwidth']);
+const AFTER_PLAYBACK_RATE = new Set(['OperatingQuality', 'OperatingBandwidth']);
+
+/** The first child element of `parent` that `isAfter` says must follow a new element, or null for the end. */
+function insertionPoint(parent: Element, isAfter: (child: Element) => boolean): Element | null {
+  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType === node.ELEMENT_NODE && isAfter(node as Element)) return node as Element;
+  }
+  return null;
+}
+
+/** `child` of `parent` in the MPD namespace, created before the first child `isAfter` names if there is none. */
+function ensureChild(parent: Element, localName: string, isAfter: (child: Element) => boolean): Element[] {
+  const existing = childElements(parent, localName);
+  if (existing.length > 0) return existing;
+  const created = parent.ownerDocument!.createElementNS(DASH_NAMESPACE, parent.prefix ? `${parent.prefix}:${localName}` : localName);
+  parent.insertBefore(created, insertionPoint(parent, isAfter));
+  return [created];
+}
+
+/** Other-namespace children (the schema's trailing `xs:any ##other`) come after every DASH element. */
+const foreign = (child: Element): boolean => child.namespaceURI !== DASH_NAMESPACE;
+
+/** Numbers as they read best in an attribute: `0.9`, `1.15`, no float noise. */
+const attributeNumber = (value: number): string => String(Math.round(value * 1000) / 1000);
+
+/**
+ * Every ServiceDescription (one is added if the publisher wrote none) gets
+ * Latency@target/min/max in ms and PlaybackRate@min/max: ffmpeg writes only
+ * the target, and players (dash.js) steer catch-up by all five.
+ */
+function applyServiceDescription(mpd: Element, latency: NonNullable<ManifestOptions['latency']>): void {
+  const descriptions = ensureChild(mpd, 'ServiceDescription', (child) => foreign(child) || AFTER_SERVICE_DESCRIPTION.has(child.localName ?? ''));
+  for (const description of descriptions) {
+    if (!description.hasAttribute('id')) description.setAttribute('id', '0');
+    for (const element of ensureChild(description, 'Latency', (child) => foreign(child) || AFTER_LATENCY.has(child.localName ?? ''))) {
+      element.setAttribute('target', String(Math.round(latency.target * 1000)));
+      element.setAttribute('min', String(Math.round(latency.min * 1000)));
+      element.setAttribute('max', String(Math.round(latency.max * 1000)));
+    }
+    for (const element of ensureChild(description, 'PlaybackRate', (child) => foreign(child) || AFTER_PLAYBACK_RATE.has(child.localName ?? ''))) {
+      element.setAttribute('min', attributeNumber(latency.minPlaybackRate));
+      element.setAttribute('max', attributeNumber(latency.maxPlaybackRate));
+    }
+  }
+}
+
+/**
+ * Removes AdaptationSets without a Representation (ffmpeg's dash muxer
+ * writes one for an `-adaptation_sets` entry that matched no stream, e.g.
+ * `streams=a` on an input without audio); players would otherwise pick an
+ * audio track that has nothing to play. A set with `xlink:href` is left
+ * alone: its content comes from elsewhere.
+ */
+function removeEmptyAdaptationSets(mpd: Element): void {
+  for (const period of childElements(mpd, 'Period')) {
+    for (const set of childElements(period, 'AdaptationSet')) {
+      if (childElements(set, 'Representation').length === 0 && !set.hasAttributeNS('http://www.w3.org/1999/xlink', 'href')) {
+        // The indentation text before it goes too, so the served document stays tidy.
+        const previous = set.previousSibling;
+        if (previous !== null && previous.nodeType === previous.TEXT_NODE && (previous.nodeValue ?? '').trim() === '') period.removeChild(previous);
+        period.removeChild(set);
+      }
+    }
+  }
+}
+
 function xmlAttributeEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
@@ -129,10 +231,16 @@ function xmlAttributeEscape(text: string): string {
  *   origin by); an MPD without a top-level UTCTiming gets one, in the place
  *   the schema puts it (before LeapSecondInformation, else last).
  *
+ * - with `options.latency`, every ServiceDescription carries
+ *   Latency@target/min/max and PlaybackRate@min/max from it (one is added
+ *   if the publisher wrote none);
+ * - `options.fixups` run next, in order;
+ * - AdaptationSets without a Representation are removed.
+ *
  * The result still validates against the DASH MPD schema if the input did.
  * @throws ManifestError if `xml` is not well-formed or its root is not an MPD.
  */
-export function prepareManifest(xml: string): PreparedManifest {
+export function prepareManifest(xml: string, options: ManifestOptions = {}): PreparedManifest {
   let document;
   try {
     document = new DOMParser({ onError: onErrorStopParsing }).parseFromString(xml, 'text/xml');
@@ -156,6 +264,9 @@ export function prepareManifest(xml: string): PreparedManifest {
     timing.setAttribute('schemeIdUri', UTC_TIMING_SCHEME);
     timing.setAttribute('value', placeholder);
   }
+  if (options.latency !== undefined) applyServiceDescription(mpd, options.latency);
+  for (const fixup of options.fixups ?? []) fixup(mpd);
+  removeEmptyAdaptationSets(mpd);
 
   const representations = [...mpd.getElementsByTagNameNS(DASH_NAMESPACE, 'Representation')].map(readRepresentation);
   const fixedDurations = representations.flatMap((r) => (r.segmentDuration === undefined ? [] : [r.segmentDuration]));

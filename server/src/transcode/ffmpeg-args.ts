@@ -1,22 +1,9 @@
+import { defaultConfig } from '../config/load-config.js';
+import type { LadderRung, LatencyConfig, TranscodeConfig } from '../config/config-schema.js';
+import type { InputProbe, ProbedAudio, ProbedVideo } from './probe-input.js';
+
 /** Font for the burned-in time text: Debian/Ubuntu package `fonts-dejavu-core`. */
 export const DEFAULT_FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
-
-/** Options of {@link buildTestSourceArgs}. */
-export interface TestSourceArgsOptions {
-  /** Base URL ffmpeg reaches the origin at, no trailing slash, e.g. `http://127.0.0.1:8080`. */
-  originUrl: string;
-  /** Stream name to publish as. */
-  stream: string;
-  /**
-   * Tag put into every segment name of this ffmpeg run (see {@link runTag}).
-   * ffmpeg numbers segments from 1 again after each restart, and finished
-   * segments are served immutable: without a per-run tag a CDN would keep
-   * serving the previous run's bytes for a reused name.
-   */
-  runTag: string;
-  /** TrueType font for the burned-in time; path characters limited to `[A-Za-z0-9/._-]`. */
-  fontFile: string;
-}
 
 /** A per-run tag: the start time in milliseconds, base 36 (8 characters until the year 2059). */
 export function runTag(now: number = Date.now()): string {
@@ -47,33 +34,332 @@ export function timecodeFilterGraph(fontFile: string): string {
   ].join('\n');
 }
 
+/** One output rendition of the ladder, as {@link selectRenditions} sized it for an input. */
+export interface Rendition {
+  /** The rung's name (`720p`), or `{height}p` for the single rendition of an input below the ladder. */
+  name: string;
+  /** The MPD Representation@id the dash muxer gives it: its output stream index, as a string. */
+  representationId: string;
+  /**
+   * Output width, pixels, even: the input's display aspect ratio at
+   * `height`, rounded. ffmpeg sets the sample aspect ratio that keeps the
+   * display aspect exact (e.g. 426x240 at SAR 640:639 for 16:9): its dash
+   * muxer requires one aspect ratio per adaptation set.
+   */
+  width: number;
+  /** Output height, pixels, even. */
+  height: number;
+  /** Target bitrate, bits/s (also maxrate and the MPD `@bandwidth`). */
+  bitrate: number;
+}
+
+/** The audio layout an AAC track is encoded with, and the filter that gets it there. */
+export interface AacLayout {
+  /** Channel count of the encoded track. */
+  channels: number;
+  /** ffmpeg audio filter to apply first, or undefined to encode the track as it is. */
+  filter: string | undefined;
+}
+
+/**
+ * Extra ffmpeg output arguments appended after the DASH output, one entry
+ * per output (e.g. a subtitle track written as WebVTT to the origin):
+ * everything from that output's `-map` to its URL.
+ */
+export type ExtraOutputArgs = readonly string[];
+
+/** The input of a transcode: a URL or file ffmpeg reads, or the built-in test pattern. */
+export type TranscodeInput =
+  | {
+      /** Anything ffmpeg reads: `rtmp://`, `srt://`, `rtsp://`, `http(s)://`, a file. */
+      url: string;
+      /** ffmpeg input options placed before `-i` (e.g. `-stream_loop -1 -re`). */
+      inputArgs?: readonly string[];
+    }
+  | {
+      /** The 1280x720 30 fps `testsrc2` + 1 kHz tone, stamped with the capture time ({@link timecodeFilterGraph}). */
+      testSource: { fontFile: string };
+    };
+
+/** Options of {@link buildTranscodeArgs}. */
+export interface TranscodeArgsOptions {
+  input: TranscodeInput;
+  /** What the input holds ({@link probeInput}; {@link TEST_SOURCE_PROBE} for the test source). */
+  probe: InputProbe;
+  transcode: TranscodeConfig;
+  latency: LatencyConfig;
+  /** Base URL ffmpeg reaches the origin at, no trailing slash, e.g. `http://127.0.0.1:8080`. */
+  originUrl: string;
+  /** Stream name to publish as. */
+  stream: string;
+  /** Tag put into every segment name of this ffmpeg run (see `runTag`). */
+  runTag: string;
+  /**
+   * Key the origin's ingest route requires, sent on every upload as
+   * `Authorization: Bearer {key}` (ffmpeg cannot put a query string on
+   * segment URLs, only on the manifest's). Characters: the token68 set
+   * `[A-Za-z0-9._~+/=-]`.
+   */
+  ingestKey?: string;
+  /** More outputs of the same process (subtitle tracks), each from its `-map` to its URL. */
+  subtitleOutputs?: readonly ExtraOutputArgs[];
+}
+
+/**
+ * What the built-in test source holds, in the terms of {@link probeInput}:
+ * 1280x720 square pixels at 30 fps, and a mono 1 kHz tone (index 0 of the
+ * second ffmpeg input).
+ */
+export const TEST_SOURCE_PROBE: Readonly<InputProbe> = Object.freeze({
+  video: { index: 0, width: 1280, height: 720, sampleAspectRatio: 1, fps: 30, codec: 'rawvideo' },
+  audio: [{ index: 0, language: null, channels: 1, channelLayout: 'mono', codec: 'pcm_f64le' }],
+  subtitles: [],
+});
+
+const even = (value: number): number => Math.max(2, 2 * Math.round(value / 2));
+
+/**
+ * The renditions an input gets: the ladder's rungs at or below the input's
+ * height, highest first, each as wide as the input's display aspect ratio
+ * makes it (rounded to even; see {@link Rendition.width}). An input below the lowest rung gets one
+ * rendition at its own height (even, rounded down) with the lowest rung's
+ * bitrate. Representation ids follow the order.
+ */
+export function selectRenditions(ladder: readonly LadderRung[], video: Pick<ProbedVideo, 'width' | 'height' | 'sampleAspectRatio'>): Rendition[] {
+  const displayAspect = (video.width * video.sampleAspectRatio) / video.height;
+  const sorted = [...ladder].sort((a, b) => b.height - a.height);
+  let rungs: LadderRung[] = sorted.filter((rung) => rung.height <= video.height);
+  if (rungs.length === 0) {
+    const lowest = sorted.at(-1)!;
+    const height = Math.max(2, video.height - (video.height % 2));
+    rungs = [{ name: `${height}p`, height, bitrate: lowest.bitrate }];
+  }
+  return rungs.map((rung, index) => ({
+    name: rung.name,
+    representationId: String(index),
+    width: even(rung.height * displayAspect),
+    height: rung.height,
+    bitrate: rung.bitrate,
+  }));
+}
+
+/** Channel layouts with an AAC channel configuration of their own (ISO/IEC 14496-3, 1.6.3.4): no PCE needed. */
+const AAC_NATIVE_LAYOUTS = new Set(['mono', 'stereo', '3.0', '4.0', '5.0', '5.1', '7.1']);
+/** The same speakers with the surrounds labelled "side" instead of "back": relabelled, not remixed. */
+const SIDE_TO_BACK: ReadonlyMap<string, string> = new Map([
+  ['5.0(side)', '5.0'],
+  ['5.1(side)', '5.1'],
+]);
+/** Native layout by channel count, for everything else (7 channels go down to 5.1, more than 8 to 7.1). */
+const NATIVE_BY_COUNT = ['mono', 'mono', 'stereo', '3.0', '4.0', '5.0', '5.1', '5.1', '7.1'];
+
+/**
+ * How a track is carried into AAC with its channel count intact where AAC
+ * has a standard configuration for it. ffmpeg's AAC encoder writes any
+ * other layout (including `5.1(side)`, which is what AC-3 and E-AC-3 5.1
+ * decode to) with a program config element (channelConfiguration 0), which
+ * players' MP4 parsers do not all accept; so side surrounds are relabelled
+ * as back surrounds (same speakers, no remix) and unusual layouts are
+ * remixed to the standard layout with the same channel count.
+ */
+export function aacLayout(audio: Pick<ProbedAudio, 'channels' | 'channelLayout'>): AacLayout {
+  const layout = audio.channelLayout;
+  if (layout !== null && AAC_NATIVE_LAYOUTS.has(layout)) return { channels: audio.channels, filter: undefined };
+  const relabelled = layout === null ? undefined : SIDE_TO_BACK.get(layout);
+  if (relabelled !== undefined) return { channels: audio.channels, filter: `channelmap=channel_layout=${relabelled}` };
+  const target = NATIVE_BY_COUNT[Math.min(audio.channels, 8)]!;
+  const channels = { mono: 1, stereo: 2, '3.0': 3, '4.0': 4, '5.0': 5, '5.1': 6, '7.1': 8 }[target]!;
+  return { channels, filter: `aformat=channel_layouts=${target}` };
+}
+
+/** Frames per second of the output: the config's, else (AV1 only, which needs a constant rate) the input's, rounded. */
+function outputFps(transcode: TranscodeConfig, video: ProbedVideo): number | undefined {
+  if (transcode.fps !== undefined) return transcode.fps;
+  if (transcode.codec === 'av1') return Math.round(video.fps ?? 30);
+  return undefined;
+}
+
+/** A number as ffmpeg option text, without exponent notation or float noise. */
+const decimal = (value: number): string => String(Math.round(value * 1e6) / 1e6);
+
+function videoEncoderArgs(transcode: TranscodeConfig, renditions: Rendition[], frameRate: number | undefined): string[] {
+  const segment = transcode.segmentDuration;
+  if (transcode.codec === 'av1') {
+    // libsvtav1 in ffmpeg 5.1 ignores forced key frames: the key frame
+    // interval is the only way to a key frame at each segment start, so it
+    // must be a whole number of frames.
+    const framesPerSegment = frameRate! * segment;
+    if (Math.abs(framesPerSegment - Math.round(framesPerSegment)) > 1e-6) {
+      throw new RangeError(
+        `AV1 needs a whole number of frames per segment: ${decimal(frameRate!)} fps × ${decimal(segment)} s = ${decimal(framesPerSegment)}; set transcode.fps or transcode.segmentDuration`,
+      );
+    }
+    return [
+      ...['-c:v', 'libsvtav1', '-preset', String(transcode.preset), '-g', String(Math.round(framesPerSegment))],
+      // Low-delay prediction (no frame reordering, so no encoder delay
+      // beyond one frame); CBR is what SVT-AV1 forces in that mode anyway.
+      ...['-svtav1-params', 'pred-struct=1:rc=2'],
+      ...renditions.flatMap((r, k) => [`-b:v:${k}`, String(r.bitrate)]),
+    ];
+  }
+  return [
+    ...['-c:v', 'libx264', '-preset', String(transcode.preset), '-tune', 'zerolatency', '-bf', '0'],
+    // Closed GOPs starting exactly at every segment boundary, the same
+    // frames on every rendition (they all see the same timestamps from one
+    // decode); no scene-cut key frames in between.
+    ...['-force_key_frames', `expr:gte(t,n_forced*${decimal(segment)})`, '-forced-idr', '1'],
+    ...['-sc_threshold', '0', '-flags', '+cgop'],
+    // x264's own key frame interval must not fire between forced ones.
+    ...(frameRate === undefined ? [] : ['-g', String(Math.ceil(frameRate * segment * 2))]),
+    // maxrate = bitrate and a VBV buffer of one segment: a segment is at
+    // most about bitrate × segment duration bytes, which is what the MPD
+    // promises (@bandwidth with minBufferTime = one segment) and what a
+    // player's throughput-based ABR assumes when it fetches segments
+    // chunk by chunk at the live edge.
+    ...renditions.flatMap((r, k) => [
+      ...[`-b:v:${k}`, String(r.bitrate), `-maxrate:v:${k}`, String(r.bitrate)],
+      ...[`-bufsize:v:${k}`, String(Math.round(r.bitrate * segment))],
+    ]),
+  ];
+}
+
+/** The ingest key as an HTTP header option of ffmpeg's dash muxer (`:` escaped for ffmpeg's dictionary parser). */
+function ingestKeyArgs(key: string | undefined): string[] {
+  if (key === undefined) return [];
+  if (!/^[A-Za-z0-9._~+/=-]+$/.test(key)) throw new RangeError('ingest key must be token68 characters [A-Za-z0-9._~+/=-]');
+  return ['-http_opts', `headers=Authorization\\: Bearer ${key}`];
+}
+
+/**
+ * The ffmpeg argument vector (no shell) that transcodes one input into the
+ * whole ladder in one process and publishes it to the origin as low-latency
+ * DASH:
+ *
+ * - video decoded once (stamped with the capture time for the test
+ *   source), converted to 8-bit 4:2:0 (and to `transcode.fps` if set),
+ *   then `split` and scaled to each rendition of {@link selectRenditions};
+ * - H.264 (libx264 `zerolatency`, no B-frames) or AV1 (libsvtav1 low
+ *   delay), a closed GOP at every segment boundary on every rendition;
+ * - every audio track to AAC in its own adaptation set, with its language
+ *   and channel count ({@link aacLayout}); bitrate `transcode.audio.bitrate`
+ *   per channel pair;
+ * - the dash muxer in low-latency mode (one CMAF chunk per frame, PRFT,
+ *   target latency and playback rates from `latency`), pushing with
+ *   persistent chunked PUTs to `{originUrl}/ingest/{stream}/manifest.mpd`,
+ *   segment names tagged with `runTag`;
+ * - progress as key=value blocks on stdout once a second (`speed=1.01x`).
+ *
+ * @throws RangeError if the probe has no video, if the ingest key has
+ *   characters a header cannot carry, or if AV1 would get a fractional
+ *   number of frames per segment.
+ */
+export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
+  const { input, probe, transcode, latency, originUrl, stream, runTag } = options;
+  const video = probe.video;
+  if (video === null) throw new RangeError(`stream ${stream}: the input has no video stream to make a ladder from`);
+  const renditions = selectRenditions(transcode.ladder, video);
+  const fps = outputFps(transcode, video);
+
+  const isTestSource = 'testSource' in input;
+  const inputArgs = isTestSource
+    ? [
+        ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
+        ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'],
+      ]
+    : [...(input.inputArgs ?? []), '-i', input.url];
+  // The test source's audio is the second input; a URL's tracks are streams of the first.
+  const audioInput = isTestSource ? 1 : 0;
+
+  // Everything done once, before the split: the stamp (test source, which
+  // already ends in yuv420p), 8-bit 4:2:0 (10-bit H.264 does not play in
+  // browsers), the frame rate.
+  const graph: string[] = isTestSource ? [`${timecodeFilterGraph(input.testSource.fontFile)};`] : [];
+  const once = [
+    ...(isTestSource ? [] : ['format=yuv420p']),
+    ...(fps === undefined ? [] : [`fps=${decimal(fps)}`]),
+    ...(renditions.length > 1 ? [`split=${renditions.length}`] : []),
+  ];
+  graph.push(
+    `${isTestSource ? '[v]' : `[0:${video.index}]`}${once.length === 0 ? 'null' : once.join(',')}${renditions.map((_, k) => `[s${k}]`).join('')};`,
+  );
+  renditions.forEach((r, k) => graph.push(`[s${k}]scale=${r.width}:${r.height}[v${k}];`));
+  const audioMaps = probe.audio.map((track, k) => {
+    const { filter } = aacLayout(track);
+    if (filter === undefined) return `${audioInput}:${track.index}`;
+    graph.push(`[${audioInput}:${track.index}]${filter}[a${k}];`);
+    return `[a${k}]`;
+  });
+  const filterGraph = graph.join('\n').replace(/;$/, '');
+
+  const audioArgs = probe.audio.flatMap((track, k) => {
+    const { channels } = aacLayout(track);
+    const bitrate = Math.round((transcode.audio.bitrate * Math.max(channels, 2)) / 2);
+    return [`-b:a:${k}`, String(bitrate), ...(track.language === null ? [] : [`-metadata:s:a:${k}`, `language=${track.language}`])];
+  });
+  const adaptationSets = ['id=0,streams=v', ...probe.audio.map((_, k) => `id=${k + 1},streams=${renditions.length + k}`)].join(' ');
+
+  return [
+    ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
+    ...['-progress', 'pipe:1', '-stats_period', '1'],
+    ...inputArgs,
+    ...['-filter_complex', filterGraph],
+    ...renditions.flatMap((_, k) => ['-map', `[v${k}]`]),
+    ...audioMaps.flatMap((map) => ['-map', map]),
+    ...videoEncoderArgs(transcode, renditions, fps ?? video.fps ?? undefined),
+    ...(probe.audio.length === 0 ? [] : ['-c:a', 'aac', ...audioArgs]),
+    ...['-f', 'dash', '-ldash', '1', '-streaming', '1', '-frag_type', 'every_frame', '-seg_duration', decimal(transcode.segmentDuration)],
+    ...['-write_prft', '1', '-target_latency', decimal(latency.target)],
+    ...['-min_playback_rate', decimal(latency.minPlaybackRate), '-max_playback_rate', decimal(latency.maxPlaybackRate)],
+    ...['-use_timeline', '0', '-use_template', '1', '-window_size', '5', '-extra_window_size', '3'],
+    ...['-utc_timing_url', `${originUrl}/time`, '-adaptation_sets', adaptationSets],
+    ...['-method', 'PUT', '-http_persistent', '1', ...ingestKeyArgs(options.ingestKey)],
+    ...['-init_seg_name', `init-${runTag}-$RepresentationID$.m4s`],
+    ...['-media_seg_name', `seg-${runTag}-$RepresentationID$-$Number%05d$.m4s`],
+    `${originUrl}/ingest/${stream}/manifest.mpd`,
+    ...(options.subtitleOutputs ?? []).flat(),
+  ];
+}
+
+
+/** Options of {@link buildTestSourceArgs}. */
+export interface TestSourceArgsOptions {
+  /** Base URL ffmpeg reaches the origin at, no trailing slash, e.g. `http://127.0.0.1:8080`. */
+  originUrl: string;
+  /** Stream name to publish as. */
+  stream: string;
+  /**
+   * Tag put into every segment name of this ffmpeg run (see {@link runTag}).
+   * ffmpeg numbers segments from 1 again after each restart, and finished
+   * segments are served immutable: without a per-run tag a CDN would keep
+   * serving the previous run's bytes for a reused name.
+   */
+  runTag: string;
+  /** TrueType font for the burned-in time; path characters limited to `[A-Za-z0-9/._-]`. */
+  fontFile: string;
+  /** Ladder, codec, segment duration. @defaultValue the config defaults (4-rung H.264 ladder, 1 s segments) */
+  transcode?: TranscodeConfig;
+  /** Target latency and playback rates for the manifest. @defaultValue the config defaults (1 s target) */
+  latency?: LatencyConfig;
+  /** See {@link TranscodeArgsOptions.ingestKey}. */
+  ingestKey?: string;
+}
+
 /**
  * The ffmpeg argument vector (no shell) of the built-in test source: a
  * 1280x720 30 fps `testsrc2` with a 1 kHz tone, stamped with the capture
- * time, encoded with libx264 zerolatency (no B-frames, a key frame every
- * 30 frames = every 1 s segment) and AAC, packaged by the dash muxer in
- * low-latency mode (one CMAF chunk per frame, PRFT, target latency 1 s) and
- * pushed to the origin's ingest route with chunked PUTs on persistent
- * connections. The manifest keeps a 5 s window; ffmpeg deletes segments 3
- * past it.
+ * time, transcoded to the ladder (by default 720p, 480p, 360p, 240p) and
+ * published like any other input ({@link buildTranscodeArgs}).
  */
 export function buildTestSourceArgs(options: TestSourceArgsOptions): string[] {
-  const { originUrl, stream, runTag: tag, fontFile } = options;
-  return [
-    ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
-    ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
-    ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'],
-    ...['-filter_complex', timecodeFilterGraph(fontFile), '-map', '[v]', '-map', '1:a'],
-    ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-bf', '0'],
-    ...['-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-b:v', '2500k', '-r', '30'],
-    ...['-c:a', 'aac', '-b:a', '128k'],
-    ...['-f', 'dash', '-ldash', '1', '-streaming', '1', '-frag_type', 'every_frame', '-seg_duration', '1'],
-    ...['-write_prft', '1', '-target_latency', '1', '-use_timeline', '0', '-use_template', '1'],
-    ...['-window_size', '5', '-extra_window_size', '3'],
-    ...['-utc_timing_url', `${originUrl}/time`, '-adaptation_sets', 'id=0,streams=v id=1,streams=a'],
-    ...['-method', 'PUT', '-http_persistent', '1'],
-    ...['-init_seg_name', `init-${tag}-$RepresentationID$.m4s`],
-    ...['-media_seg_name', `seg-${tag}-$RepresentationID$-$Number%05d$.m4s`],
-    `${originUrl}/ingest/${stream}/manifest.mpd`,
-  ];
+  const defaults = options.transcode === undefined || options.latency === undefined ? defaultConfig() : undefined;
+  return buildTranscodeArgs({
+    input: { testSource: { fontFile: options.fontFile } },
+    probe: TEST_SOURCE_PROBE,
+    transcode: options.transcode ?? defaults!.transcode,
+    latency: options.latency ?? defaults!.latency,
+    originUrl: options.originUrl,
+    stream: options.stream,
+    runTag: options.runTag,
+    ...(options.ingestKey === undefined ? {} : { ingestKey: options.ingestKey }),
+  });
 }

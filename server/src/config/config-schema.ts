@@ -1,0 +1,389 @@
+import { z } from 'zod';
+
+/**
+ * x264 presets, fastest first. Each step down roughly halves encoding speed;
+ * `veryfast` holds the default 4-rung ladder in real time on 2 cores (see
+ * the README's Performance section).
+ */
+export const X264_PRESETS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+  'slow',
+  'slower',
+  'veryslow',
+  'placebo',
+] as const;
+
+/** An x264 preset name. */
+export type X264Preset = (typeof X264_PRESETS)[number];
+
+/** Preset used when `transcode.preset` is not set: by codec. */
+export const DEFAULT_PRESETS = {
+  h264: 'veryfast',
+  // SVT-AV1 presets 10 and above are the real-time range on a few cores.
+  av1: 12,
+} as const satisfies { h264: X264Preset; av1: number };
+
+/** One rendition of the ladder. */
+export interface LadderRung {
+  /** Label for logs and the API, e.g. `720p`. Unique within the ladder. */
+  name: string;
+  /** Output height in pixels, even; the width follows the input's aspect ratio, rounded to even. */
+  height: number;
+  /**
+   * Target video bitrate, bits/s. Also the rendition's `maxrate` and its
+   * MPD `@bandwidth`. In a file either a number (`2500000`) or a string with
+   * a `k` or `M` suffix (`2500k`, `2.5M`).
+   */
+  bitrate: number;
+}
+
+/**
+ * The default ladder: 720p 2500 kb/s, 480p 1000 kb/s, 360p 600 kb/s, 240p
+ * 250 kb/s, sized for a 2-core machine (issue 3).
+ */
+export const DEFAULT_LADDER: readonly LadderRung[] = Object.freeze([
+  { name: '720p', height: 720, bitrate: 2_500_000 },
+  { name: '480p', height: 480, bitrate: 1_000_000 },
+  { name: '360p', height: 360, bitrate: 600_000 },
+  { name: '240p', height: 240, bitrate: 250_000 },
+]);
+
+/** Where a stream declared in the config gets its input. */
+export type StreamSourceConfig =
+  /** Published with RTMP to `rtmp://HOST:{rtmp.port}/live/{name}` with the stream key. */
+  | { type: 'rtmp' }
+  /** Published with SRT (caller) to this stream's own listener port. */
+  | { type: 'srt'; port: number }
+  /** Pulled: any URL or file ffmpeg reads. */
+  | {
+      type: 'pull';
+      /** `rtsp://`, `http(s)://`, `udp://`, `srt://`, a file path, ... */
+      url: string;
+      /** Read the input in a loop at its native rate (`-stream_loop -1 -re`), for files. @defaultValue false */
+      loop?: boolean;
+      /** Extra ffmpeg input options placed before `-i`, e.g. `['-rtsp_transport', 'tcp']`. */
+      inputArgs?: string[];
+    };
+
+/** A sidecar WebVTT file delivered as a text track of a stream. */
+export interface SubtitleFileConfig {
+  /** Path of the `.vtt` file. */
+  path: string;
+  /** Language, BCP 47 or ISO 639-2 (`en`, `deu`, `pt-BR`). */
+  language: string;
+  /** Label shown by players. */
+  label?: string;
+}
+
+/** A stream declared in the config file. */
+export interface StreamConfig {
+  /** Stream name: the `{stream}` of `/live/{stream}/manifest.mpd`; `[A-Za-z0-9_-]{1,64}`, unique. */
+  name: string;
+  /** Stream key a publisher must present (RTMP, SRT). Without one, anyone may publish to this name. */
+  key?: string;
+  source: StreamSourceConfig;
+  /** Sidecar WebVTT files to deliver with the stream. */
+  subtitles?: SubtitleFileConfig[];
+}
+
+/**
+ * The origin's configuration: a YAML or JSON file read by `loadConfig`,
+ * every field optional. Durations are in seconds, bitrates in bits/s.
+ */
+export interface OriginConfig {
+  server: {
+    /** TCP port of the HTTP server; 0 picks a free one. @defaultValue 8080 */
+    port: number;
+    /** Address to bind. @defaultValue `'0.0.0.0'` */
+    host: string;
+    /**
+     * Base URL viewers reach the origin by (e.g. `https://live.example.com`),
+     * for the manifest's UTCTiming. @defaultValue built per request from
+     * `X-Forwarded-*` and `Host`
+     */
+    publicUrl?: string;
+  };
+  /**
+   * Latency targets written into every served MPD's `ServiceDescription`,
+   * which players such as dash.js use to steer their catch-up. Seconds,
+   * `min <= target <= max`.
+   */
+  latency: {
+    /** Target live latency, s. @defaultValue 1.0 */
+    target: number;
+    /** Lowest acceptable live latency, s. @defaultValue 0.5 */
+    min: number;
+    /** Highest acceptable live latency, s; beyond it players seek to the live edge. @defaultValue 3.0 */
+    max: number;
+    /** Slowest playback rate for catch-up (0.5 to 1). @defaultValue 0.9 */
+    minPlaybackRate: number;
+    /** Fastest playback rate for catch-up (1 to 1.5, the range ffmpeg accepts). @defaultValue 1.15 */
+    maxPlaybackRate: number;
+  };
+  transcode: {
+    /** Video codec of every rendition: H.264 (libx264) or AV1 (libsvtav1). @defaultValue `'h264'` */
+    codec: 'h264' | 'av1';
+    /**
+     * Encoder speed preset: an x264 preset name for `h264`, an SVT-AV1
+     * preset number 0 to 13 for `av1` (higher is faster).
+     * @defaultValue `'veryfast'` for h264, `12` for av1 ({@link DEFAULT_PRESETS})
+     */
+    preset: X264Preset | number;
+    /**
+     * Segment duration, s: every rendition gets a closed GOP starting at each
+     * multiple of it, and the dash muxer cuts segments there.
+     * @defaultValue 1
+     */
+    segmentDuration: number;
+    /**
+     * Output frame rate (frames/s), converted once before scaling. AV1 needs
+     * a constant rate for its key frame interval: without this, the input's
+     * rate rounded to an integer.
+     * @defaultValue the input's frame rate
+     */
+    fps?: number;
+    /** Renditions; rungs above the input's height are dropped. @defaultValue {@link DEFAULT_LADDER} */
+    ladder: LadderRung[];
+    audio: {
+      /** Codec of every audio track. @defaultValue `'aac'` */
+      codec: 'aac';
+      /**
+       * Bitrate of a stereo (or mono) track, bits/s; a track with more
+       * channels gets this per channel pair (5.1: 3×). Number or `128k`.
+       * @defaultValue 128000
+       */
+      bitrate: number;
+    };
+  };
+  rtmp: {
+    /** Accept RTMP publishers. @defaultValue true */
+    enabled: boolean;
+    /** RTMP listener port. @defaultValue 1935 */
+    port: number;
+  };
+  srt: {
+    /** Accept SRT publishers for streams declared with an `srt` source. @defaultValue true */
+    enabled: boolean;
+  };
+  testSource: {
+    /** Run the built-in ffmpeg test source. @defaultValue true */
+    enabled: boolean;
+    /** Stream name it publishes. @defaultValue `'demo'` */
+    stream: string;
+  };
+  ffmpeg: {
+    /** ffmpeg binary, a path or a name on PATH. @defaultValue `'ffmpeg'` */
+    path: string;
+    /** ffprobe binary, a path or a name on PATH. @defaultValue `'ffprobe'` */
+    ffprobePath: string;
+  };
+  log: {
+    /** pino level. @defaultValue `'info'` */
+    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    /** `json` lines, or `pretty` for a person. @defaultValue pretty on a terminal, else json */
+    format?: 'json' | 'pretty';
+  };
+  /** Streams known at start: pulled ones start at once, pushed ones wait for their publisher. @defaultValue `[]` */
+  streams: StreamConfig[];
+}
+
+/** Latency settings ({@link OriginConfig.latency}). */
+export type LatencyConfig = OriginConfig['latency'];
+/** Transcoding settings ({@link OriginConfig.transcode}). */
+export type TranscodeConfig = OriginConfig['transcode'];
+
+// Same as the origin's STREAM_NAME_PATTERN; repeated so the config module has no dependency on the HTTP layer.
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+const port = z
+  .number({ error: 'expected a port number' })
+  .int({ error: 'expected an integer port' })
+  .min(0, { error: 'expected a port from 0 to 65535' })
+  .max(65_535, { error: 'expected a port from 0 to 65535' });
+
+const positiveSeconds = z
+  .number({ error: 'expected a number of seconds' })
+  .positive({ error: 'expected a positive number of seconds' });
+
+/** Bits/s as a number, or a string with a `k`/`M` suffix; at least 10 kb/s so kb/s typed as a bare number is caught. */
+const bitrate = z
+  .union([
+    z.number({ error: 'expected bits/s' }),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?[kM]?$/, { error: 'expected bits/s, e.g. 2500000, 2500k or 2.5M' })
+      .transform((text) => {
+        const multiplier = text.endsWith('k') ? 1_000 : text.endsWith('M') ? 1_000_000 : 1;
+        return Math.round(Number.parseFloat(text) * multiplier);
+      }),
+  ], { error: 'expected bits/s, e.g. 2500000, 2500k or 2.5M' })
+  .pipe(
+    z
+      .number()
+      .int({ error: 'expected a whole number of bits/s' })
+      .min(10_000, { error: 'expected bits/s (at least 10000); 2500 kb/s is 2500000 or 2500k' }),
+  );
+
+const ladderRung = z.strictObject({
+  name: z.string({ error: 'expected a name' }).regex(/^[A-Za-z0-9_.-]{1,32}$/, {
+    error: 'expected 1 to 32 characters of A-Z a-z 0-9 _ . -',
+  }),
+  height: z
+    .number({ error: 'expected a height in pixels' })
+    .int({ error: 'expected an integer height' })
+    .min(16, { error: 'expected a height of at least 16 pixels' })
+    .max(4320, { error: 'expected a height of at most 4320 pixels' })
+    .refine((height) => height % 2 === 0, { error: 'expected an even height (4:2:0 video)' }),
+  bitrate,
+});
+
+const language = z
+  .string({ error: 'expected a language code' })
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, { error: 'expected a language code like en, deu or pt-BR' });
+
+const streamSource = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('rtmp') }),
+    z.strictObject({ type: z.literal('srt'), port: port.min(1, { error: 'expected a port from 1 to 65535' }) }),
+    z.strictObject({
+      type: z.literal('pull'),
+      url: z.string({ error: 'expected a URL or file path' }).min(1, { error: 'expected a URL or file path' }),
+      loop: z.boolean().optional(),
+      inputArgs: z.array(z.string()).optional(),
+    }),
+  ],
+  { error: 'expected type rtmp, srt or pull' },
+);
+
+const stream = z.strictObject({
+  name: z.string({ error: 'expected a stream name' }).regex(STREAM_NAME, {
+    error: 'expected 1 to 64 characters of A-Z a-z 0-9 _ -',
+  }),
+  key: z.string().min(1, { error: 'expected a non-empty key' }).optional(),
+  source: streamSource,
+  subtitles: z
+    .array(
+      z.strictObject({
+        path: z.string({ error: 'expected a file path' }).min(1, { error: 'expected a file path' }),
+        language,
+        label: z.string().optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** Names a duplicate among `values`, as a zod issue at `path`. */
+function unique<T>(values: T[], key: (value: T) => string | number, what: string, context: z.RefinementCtx, path: PropertyKey[]): void {
+  const seen = new Set<string | number>();
+  values.forEach((value, index) => {
+    const k = key(value);
+    if (seen.has(k)) context.addIssue({ code: 'custom', message: `duplicate ${what} ${JSON.stringify(k)}`, path: [...path, index] });
+    seen.add(k);
+  });
+}
+
+const transcode = z
+  .strictObject({
+    codec: z.enum(['h264', 'av1'], { error: 'expected h264 or av1' }).default('h264'),
+    preset: z.union([z.enum(X264_PRESETS), z.number().int()], { error: `expected an x264 preset (${X264_PRESETS.join(', ')}) or an SVT-AV1 preset number` }).optional(),
+    segmentDuration: positiveSeconds.max(10, { error: 'expected at most 10 seconds' }).default(1),
+    fps: z.number({ error: 'expected frames per second' }).positive({ error: 'expected a positive frame rate' }).max(120, { error: 'expected at most 120 frames per second' }).optional(),
+    ladder: z
+      .array(ladderRung, { error: 'expected a list of renditions' })
+      .min(1, { error: 'expected at least one rendition' })
+      .default(() => DEFAULT_LADDER.map((rung) => ({ ...rung }))),
+    audio: z
+      .strictObject({
+        codec: z.literal('aac', { error: 'expected aac' }).default('aac'),
+        bitrate: bitrate.default(128_000),
+      })
+      .prefault({}),
+  })
+  .superRefine((value, context) => {
+    unique(value.ladder, (rung) => rung.name, 'rendition name', context, ['ladder']);
+    unique(value.ladder, (rung) => rung.height, 'rendition height', context, ['ladder']);
+    if (value.codec === 'h264' && typeof value.preset === 'number') {
+      context.addIssue({ code: 'custom', path: ['preset'], message: `expected an x264 preset name for h264 (${X264_PRESETS.join(', ')})` });
+    }
+    if (value.codec === 'av1' && (typeof value.preset === 'string' || (value.preset !== undefined && (value.preset < 0 || value.preset > 13)))) {
+      context.addIssue({ code: 'custom', path: ['preset'], message: 'expected an SVT-AV1 preset number from 0 to 13 for av1' });
+    }
+  })
+  .transform((value) => ({ ...value, preset: value.preset ?? DEFAULT_PRESETS[value.codec] }));
+
+const latency = z
+  .strictObject({
+    target: positiveSeconds.default(1),
+    min: positiveSeconds.default(0.5),
+    max: positiveSeconds.default(3),
+    minPlaybackRate: z.number({ error: 'expected a playback rate' }).min(0.5, { error: 'expected a rate from 0.5 to 1' }).max(1, { error: 'expected a rate from 0.5 to 1' }).default(0.9),
+    maxPlaybackRate: z.number({ error: 'expected a playback rate' }).min(1, { error: 'expected a rate from 1 to 1.5' }).max(1.5, { error: 'expected a rate from 1 to 1.5' }).default(1.15),
+  })
+  .superRefine((value, context) => {
+    // A target that failed its own check would only add a confusing second message.
+    if (!(value.target > 0)) return;
+    if (value.min > value.target) context.addIssue({ code: 'custom', path: ['min'], message: `expected at most target (${value.target} s)` });
+    if (value.max < value.target) context.addIssue({ code: 'custom', path: ['max'], message: `expected at least target (${value.target} s)` });
+  });
+
+/**
+ * The zod schema of {@link OriginConfig}: unknown keys are errors (a typo
+ * must not silently fall back to a default), every field has a default.
+ */
+export const originConfigSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        port: port.default(8080),
+        host: z.string({ error: 'expected an address' }).min(1, { error: 'expected an address' }).default('0.0.0.0'),
+        publicUrl: z
+          .string()
+          .regex(/^https?:\/\/[^/?#]+\/?$/, { error: 'expected an http(s) URL with no path, e.g. https://live.example.com' })
+          .optional(),
+      })
+      .prefault({}),
+    latency: latency.prefault({}),
+    transcode: transcode.prefault({}),
+    rtmp: z.strictObject({ enabled: z.boolean().default(true), port: port.default(1935) }).prefault({}),
+    srt: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+    testSource: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        stream: z.string().regex(STREAM_NAME, { error: 'expected 1 to 64 characters of A-Z a-z 0-9 _ -' }).default('demo'),
+      })
+      .prefault({}),
+    ffmpeg: z
+      .strictObject({
+        path: z.string().min(1, { error: 'expected a path' }).default('ffmpeg'),
+        ffprobePath: z.string().min(1, { error: 'expected a path' }).default('ffprobe'),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        format: z.enum(['json', 'pretty']).optional(),
+      })
+      .prefault({}),
+    streams: z.array(stream, { error: 'expected a list of streams' }).default(() => []),
+  }, { error: 'expected a mapping of settings at the top level' })
+  .superRefine((value, context) => {
+    unique(value.streams, (s) => s.name, 'stream name', context, ['streams']);
+    const srtPorts = new Map<number, string>();
+    value.streams.forEach((s, index) => {
+      if (s.source.type !== 'srt') return;
+      const path = ['streams', index, 'source', 'port'];
+      const { port: srtPort } = s.source;
+      if (srtPort === value.server.port || (value.rtmp.enabled && srtPort === value.rtmp.port)) {
+        context.addIssue({ code: 'custom', path, message: `port ${srtPort} is already used by the HTTP or RTMP server` });
+      } else if (srtPorts.has(srtPort)) {
+        context.addIssue({ code: 'custom', path, message: `port ${srtPort} is already used by stream ${JSON.stringify(srtPorts.get(srtPort))}` });
+      }
+      srtPorts.set(srtPort, s.name);
+    });
+  }) satisfies z.ZodType<OriginConfig>;
