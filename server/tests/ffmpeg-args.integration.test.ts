@@ -44,10 +44,11 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'llstream-transcode-'));
     const media = await makeMediaFixtures(directory);
-    origin = await startOrigin();
+    const config = defaultConfig();
+    config.latency = { target: 1.5, min: 0.8, max: 4, minPlaybackRate: 0.95, maxPlaybackRate: 1.05 };
+    origin = await startOrigin({ latency: config.latency });
     const input = { url: media.av, inputArgs: ['-stream_loop', '-1', '-re'] };
     const probe = await probeInput(input);
-    const config = defaultConfig();
     const args = buildTranscodeArgs({ input, probe, transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'film', runTag: TAG });
     ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -138,6 +139,14 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
     expect(keyFrames['0']).toEqual(keyFrames['1']);
     // Segment n starts at (n - 1) × 1 s.
     expect(keyFrames['0']!.map(Number)).toEqual([1, 2]);
+  });
+
+  it("announces the config's latency targets and playback rates in the ServiceDescription", () => {
+    const description = new DOMParser().parseFromString(mpd, 'text/xml').getElementsByTagName('ServiceDescription')[0]!;
+    const latency = description.getElementsByTagName('Latency')[0]!;
+    const rate = description.getElementsByTagName('PlaybackRate')[0]!;
+    expect(['target', 'min', 'max'].map((name) => latency.getAttribute(name))).toEqual(['1500', '800', '4000']);
+    expect(['min', 'max'].map((name) => rate.getAttribute(name))).toEqual(['0.95', '1.05']);
   });
 
   it('serves a manifest that validates against the DASH MPD schema (xmllint)', async () => {

@@ -3,6 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import type { LatencyConfig } from '../config/config-schema.js';
+import { defaultConfig } from '../config/load-config.js';
 import { checkTestSource, startTestSource, type TestSourceOptions } from '../ingest/test-source.js';
 import { OriginMetrics } from '../metrics/origin-metrics.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
@@ -28,6 +30,12 @@ export interface OriginOptions {
    * @defaultValue enabled with its defaults
    */
   testSource?: TestSourceOptions | false;
+  /**
+   * Latency targets written into every served manifest's ServiceDescription
+   * (and the test source's `-target_latency`), seconds.
+   * @defaultValue the config defaults: target 1, min 0.5, max 3, playback rate 0.9 to 1.15
+   */
+  latency?: LatencyConfig;
   /** Hold rule, windows, limits of the in-memory segment store. */
   store?: SegmentStoreOptions;
   /**
@@ -137,7 +145,8 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     return requestBaseUrl(request.headers, encrypted, new URL(url ?? 'http://localhost').host);
   };
 
-  void app.register(ingestRoutes, { store });
+  const latency = options.latency ?? defaultConfig().latency;
+  void app.register(ingestRoutes, { store, manifest: () => ({ latency }) });
   void app.register(async (viewerFacing) => {
     await viewerFacing.register(cors, {
       origin: '*',
@@ -173,7 +182,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       return testSource;
     },
     async listen() {
-      const source = options.testSource === false ? undefined : await checkTestSource(options.testSource);
+      const source = options.testSource === false ? undefined : await checkTestSource({ latency, ...options.testSource });
       await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
       url = urlOf(app.server.address() as AddressInfo);
       logger.info({ url }, 'origin listening');

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ManifestError, prepareManifest } from '../packaging/manifest.js';
+import { ManifestError, prepareManifest, type ManifestOptions } from '../packaging/manifest.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { SegmentTooLargeError } from '../store/segment.js';
 import { NO_STORE } from './cache-control.js';
@@ -17,6 +17,12 @@ export interface IngestRoutesOptions {
    * @defaultValue 1 MiB
    */
   maxManifestBytes?: number;
+  /**
+   * Fix-ups for each uploaded manifest of `stream` beyond the built-in
+   * ones (ServiceDescription latency, fix-ups of other packaging steps).
+   * @defaultValue none
+   */
+  manifest?: (stream: string) => ManifestOptions;
 }
 
 interface IngestParams {
@@ -104,7 +110,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
           return abandon(reply);
         }
         try {
-          store.putManifest(stream, file, prepareManifest(body.toString('utf8')));
+          store.putManifest(stream, file, prepareManifest(body.toString('utf8'), options.manifest?.(stream)));
         } catch (error) {
           if (!(error instanceof ManifestError)) throw error;
           log.warn({ err: error }, 'manifest rejected');
