@@ -107,4 +107,76 @@ describe('FfmpegSupervisor', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(runs()).toBe(1);
   });
+
+  it('gives up after maxRestarts failed runs in a row: state failed, logged at error with the last lines', async () => {
+    const states: string[] = [];
+    const { supervisor, records, runs } = supervise('console.error("[error] Connection refused"); process.exit(1)', {
+      maxRestarts: 2,
+      onStateChange: (status) => states.push(status.state),
+    });
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(supervisor.state).toBe('failed'), { timeout: 5000 });
+    expect(runs()).toBe(3);
+    expect(states).toEqual(['running', 'backoff', 'running', 'backoff', 'running', 'failed']);
+    expect(supervisor.status()).toMatchObject({ restarts: 2, consecutiveFailures: 3, pid: undefined });
+    expect(supervisor.status().lastExit).toMatchObject({ code: 1, lastLines: ['[error] Connection refused'] });
+    const gaveUp = records.find((r) => r.msg === 'ffmpeg failed 3 times in a row; giving up');
+    expect(gaveUp).toMatchObject({ level: 50, code: 1, lastLines: ['[error] Connection refused'] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runs()).toBe(3);
+  });
+
+  it('counts only failures in a row: a healthy run resets the cap', async () => {
+    const { supervisor, runs } = supervise('setTimeout(() => process.exit(1), 120)', { maxRestarts: 1, healthyRunTime: 100 });
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(runs()).toBeGreaterThanOrEqual(4), { timeout: 5000 });
+    expect(supervisor.state).not.toBe('failed');
+  });
+
+  it('with endOnSuccess, an exit with code 0 ends supervision (the input finished)', async () => {
+    const { supervisor, runs, records } = supervise('process.exit(0)', { endOnSuccess: true });
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(supervisor.state).toBe('ended'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(runs()).toBe(1);
+    expect(records.some((r) => r.msg === 'ffmpeg finished its input')).toBe(true);
+  });
+
+  it('reports -progress blocks from stdout: speed and frame', async () => {
+    const reports: Array<{ speed: number | undefined; frame: number | undefined }> = [];
+    const { supervisor } = supervise(
+      'process.stdout.write("frame=30\\nspeed=N/A\\nprogress=continue\\nframe=60\\nspe"); setTimeout(() => process.stdout.write("ed=1.02x\\nprogress=continue\\n"), 50); setInterval(() => {}, 1000)',
+      { onProgress: (progress) => reports.push(progress) },
+    );
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(reports).toHaveLength(2));
+    expect(reports).toEqual([
+      { frame: 30, speed: undefined },
+      { frame: 60, speed: 1.02 },
+    ]);
+  });
+
+  it('feeds stdin through onSpawn and keeps secrets out of the logged arguments', async () => {
+    const { logger, records } = captureLogger();
+    const supervisor = new FfmpegSupervisor({
+      command: process.execPath,
+      args: () => ['-e', 'process.stdin.on("data", (d) => console.error("[info] got " + d)); // s3cret-token', 's3cret-token'],
+      logger,
+      stdin: 'pipe',
+      redact: ['s3cret-token'],
+      onSpawn: (child) => child.stdin?.write('hello\n'),
+      log: { tailLines: 5 },
+    });
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(records.some((r) => typeof r.line === 'string' && (r.line as string).includes('got hello'))).toBe(true));
+    const startedRecord = records.find((r) => r.msg === 'ffmpeg started')!;
+    expect(JSON.stringify(startedRecord)).not.toContain('s3cret-token');
+    expect((startedRecord.args as string[]).at(-1)).toBe('***');
+  });
 });
+

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkIngestKey, presentedKey, type PublishKeys } from '../auth/stream-keys.js';
 import { ManifestError, prepareManifest, type ManifestOptions } from '../packaging/manifest.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { SegmentTooLargeError } from '../store/segment.js';
@@ -23,6 +24,13 @@ export interface IngestRoutesOptions {
    * @defaultValue none
    */
   manifest?: (stream: string) => ManifestOptions;
+  /**
+   * Publish keys: every request must present the stream's key or the
+   * origin's internal token (`Authorization: Bearer KEY` or `?key=KEY`),
+   * else 401 (none) or 403 (wrong) before any byte is read.
+   * @defaultValue no key check
+   */
+  keys?: PublishKeys;
 }
 
 interface IngestParams {
@@ -78,7 +86,8 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  const validate = (params: IngestParams, reply: FastifyReply): ReturnType<typeof checkFileName> | undefined => {
+  const validate = (request: FastifyRequest<{ Params: IngestParams }>, reply: FastifyReply): ReturnType<typeof checkFileName> | undefined => {
+    const { params } = request;
     const streamProblem = checkStreamName(params.stream);
     if (streamProblem !== undefined) {
       sendError(reply, 400, 'Bad Request', streamProblem.problem);
@@ -89,6 +98,19 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
       sendError(reply, 400, 'Bad Request', kind.problem);
       return undefined;
     }
+    if (options.keys !== undefined) {
+      const check = checkIngestKey(options.keys, params.stream, presentedKey(request.headers, request.query));
+      if (check !== 'ok') {
+        request.log.warn({ stream: params.stream, file: params.file, ip: request.ip, reason: `${check} stream key` }, 'ingest refused');
+        if (check === 'missing') {
+          reply.header('www-authenticate', 'Bearer realm="llstream ingest"');
+          sendError(reply, 401, 'Unauthorized', `publishing to stream ${params.stream} needs its stream key (Authorization: Bearer KEY or ?key=KEY)`);
+        } else {
+          sendError(reply, 403, 'Forbidden', `wrong stream key for stream ${params.stream}`);
+        }
+        return undefined;
+      }
+    }
     return kind;
   };
 
@@ -96,7 +118,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
     method: ['PUT', 'POST'],
     url: '/ingest/:stream/:file',
     handler: async (request, reply) => {
-      const kind = validate(request.params, reply);
+      const kind = validate(request, reply);
       if (kind === undefined) return reply;
       const { stream, file } = request.params;
       const log = request.log.child({ stream, file });
@@ -138,7 +160,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
   });
 
   app.delete<{ Params: IngestParams }>('/ingest/:stream/:file', async (request, reply) => {
-    if (validate(request.params, reply) === undefined) return reply;
+    if (validate(request, reply) === undefined) return reply;
     const removed = store.delete(request.params.stream, request.params.file);
     request.log.debug({ stream: request.params.stream, file: request.params.file, removed }, 'delete');
     if (!removed) return reply.code(404).header('cache-control', NO_STORE).send({ statusCode: 404, error: 'Not Found', message: 'no such file' });

@@ -6,9 +6,11 @@ import { FfmpegLog, type FfmpegLogOptions } from './ffmpeg-log.js';
 /**
  * Lifecycle of a supervised ffmpeg:
  * `idle` (not started), `running`, `backoff` (exited, restart pending),
- * `stopped` (stopped for good).
+ * `stopped` (stopped for good by {@link FfmpegSupervisor.stop}),
+ * `ended` (exited with code 0 and `endOnSuccess` is set: its input finished),
+ * `failed` (exited `maxRestarts + 1` times in a row without a healthy run; no more restarts).
  */
-export type FfmpegState = 'idle' | 'running' | 'backoff' | 'stopped';
+export type FfmpegState = 'idle' | 'running' | 'backoff' | 'stopped' | 'ended' | 'failed';
 
 /** How the last ffmpeg run ended. */
 export interface FfmpegExit {
@@ -22,18 +24,30 @@ export interface FfmpegExit {
   ranFor: number;
   /** When it ended, ISO 8601. */
   at: string;
+  /** ffmpeg's last stderr lines before it ended, oldest first. */
+  lastLines: string[];
 }
 
-/** Snapshot for `/healthz`. */
+/** Snapshot for `/healthz` and the streams API. */
 export interface FfmpegStatus {
   state: FfmpegState;
   /** Process id while running. */
   pid: number | undefined;
   /** Restarts after an exit so far. */
   restarts: number;
+  /** Exits in a row without a healthy run (reset by a run of at least `healthyRunTime`). */
+  consecutiveFailures: number;
   /** Seconds the current run has lasted, while running. */
   uptime: number | undefined;
   lastExit: FfmpegExit | undefined;
+}
+
+/** A line of ffmpeg's `-progress` report (sent about once a second). */
+export interface FfmpegProgress {
+  /** Encoding speed relative to real time (1 = real time); undefined until ffmpeg knows it. */
+  speed: number | undefined;
+  /** Output frames so far. */
+  frame: number | undefined;
 }
 
 /** Options of {@link FfmpegSupervisor}. */
@@ -51,30 +65,91 @@ export interface FfmpegSupervisorOptions {
   initialRestartDelay?: number;
   /** Longest delay between restarts, ms. @defaultValue 30 000 ms */
   maxRestartDelay?: number;
-  /** A run at least this long (ms) resets the delay to `initialRestartDelay`. @defaultValue 10 000 ms */
+  /** A run at least this long (ms) resets the delay and the failure count. @defaultValue 10 000 ms */
   healthyRunTime?: number;
+  /**
+   * Restarts allowed after consecutive failed runs (runs shorter than
+   * `healthyRunTime`); the exit after that many restarts moves the
+   * supervisor to `failed`. With the default backoff, 5 restarts give up
+   * about 15 s after the first failure.
+   * @defaultValue 5
+   */
+  maxRestarts?: number;
+  /**
+   * An exit with code 0 means the input finished (a file played without
+   * loop): state `ended`, no restart. Otherwise code 0 is restarted like
+   * any exit.
+   * @defaultValue false
+   */
+  endOnSuccess?: boolean;
   /** Time from SIGTERM to SIGKILL when stopping, ms. @defaultValue 3000 ms */
   stopTimeout?: number;
   /** stderr handling. */
   log?: FfmpegLogOptions;
+  /** Whether the child gets a stdin pipe (see `onSpawn`). @defaultValue `'ignore'` */
+  stdin?: 'ignore' | 'pipe';
+  /** Whether the child's stdout is a pipe (see `onSpawn`); always one with `onProgress`. @defaultValue `'ignore'` */
+  stdout?: 'ignore' | 'pipe';
+  /** Secrets (stream keys, tokens) shown as `***` where the arguments are logged. */
+  redact?: readonly string[];
+  /** Called with each new child right after it is spawned (e.g. to feed its stdin). */
+  onSpawn?: (child: ChildProcess) => void;
+  /** Called after every state change, with the new status. Must not throw. */
+  onStateChange?: (status: FfmpegStatus) => void;
+  /**
+   * Progress reports, read from ffmpeg's stdout: the arguments must
+   * include `-progress pipe:1` (and `-stats_period 1` for one a second).
+   */
+  onProgress?: (progress: FfmpegProgress) => void;
+}
+
+type ResolvedOptions = Required<Omit<FfmpegSupervisorOptions, 'log' | 'onSpawn' | 'onStateChange' | 'onProgress'>> &
+  Pick<FfmpegSupervisorOptions, 'onSpawn' | 'onStateChange' | 'onProgress'> & { log: FfmpegLogOptions };
+
+/** Reads `key=value` lines of `-progress` output; a `progress=` line ends one report. */
+function progressReader(report: (progress: FfmpegProgress) => void): (chunk: Buffer) => void {
+  let partial = '';
+  let current: FfmpegProgress = { speed: undefined, frame: undefined };
+  return (chunk) => {
+    const lines = (partial + chunk.toString('latin1')).split('\n');
+    partial = (lines.pop() ?? '').slice(-1000);
+    for (const line of lines) {
+      const separator = line.indexOf('=');
+      const key = line.slice(0, separator);
+      const value = line.slice(separator + 1).trim();
+      if (key === 'speed') {
+        const speed = Number.parseFloat(value);
+        current.speed = Number.isFinite(speed) ? speed : undefined;
+      } else if (key === 'frame') {
+        const frame = Number.parseInt(value, 10);
+        current.frame = Number.isFinite(frame) ? frame : undefined;
+      } else if (key === 'progress') {
+        report(current);
+        current = { speed: undefined, frame: undefined };
+      }
+    }
+  };
 }
 
 /**
  * Runs ffmpeg as a child process and keeps it running: an exit is logged
  * (code or signal, with ffmpeg's last stderr lines) and followed by a
- * restart after an exponential backoff, reset by a healthy run. Its death is
- * an event for the origin, never a crash. {@link FfmpegSupervisor.stop}
- * ends it (SIGTERM, then SIGKILL); if the Node process exits without
- * stopping it, the child is killed on the way out.
+ * restart after an exponential backoff, reset by a healthy run. After
+ * `maxRestarts` restarts in a row without a healthy run it gives up
+ * (`failed`, logged at error with the last lines). Its death is an event for
+ * the origin, never a crash. {@link FfmpegSupervisor.stop} ends it
+ * (SIGTERM, then SIGKILL); if the Node process exits without stopping it,
+ * the child is killed on the way out.
  */
 export class FfmpegSupervisor {
-  #options: Required<Omit<FfmpegSupervisorOptions, 'log'>> & { log: FfmpegLogOptions };
+  #options: ResolvedOptions;
   #state: FfmpegState = 'idle';
   #child: ChildProcess | undefined;
   #childStartedAt = 0;
   #restartTimer: NodeJS.Timeout | undefined;
   #restartDelay: number;
   #restarts = 0;
+  #consecutiveFailures = 0;
   #lastExit: FfmpegExit | undefined;
   #killOnExit = (): void => {
     this.#child?.kill('SIGKILL');
@@ -85,7 +160,12 @@ export class FfmpegSupervisor {
       initialRestartDelay: 500,
       maxRestartDelay: 30_000,
       healthyRunTime: 10_000,
+      maxRestarts: 5,
+      endOnSuccess: false,
       stopTimeout: 3000,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      redact: [],
       log: {},
       ...options,
     };
@@ -97,12 +177,13 @@ export class FfmpegSupervisor {
     return this.#state;
   }
 
-  /** Counters for `/healthz`. */
+  /** Counters for `/healthz` and the streams API. */
   status(): FfmpegStatus {
     return {
       state: this.#state,
       pid: this.#child?.pid,
       restarts: this.#restarts,
+      consecutiveFailures: this.#consecutiveFailures,
       uptime: this.#child === undefined ? undefined : (performance.now() - this.#childStartedAt) / 1000,
       lastExit: this.#lastExit,
     };
@@ -116,15 +197,16 @@ export class FfmpegSupervisor {
   }
 
   /**
-   * Stops ffmpeg for good: SIGTERM, SIGKILL after `stopTimeout`, resolved
+   * Stops ffmpeg for good: SIGTERM (ffmpeg then finishes its outputs, e.g.
+   * the dash muxer's final manifest), SIGKILL after `stopTimeout`, resolved
    * once the process has exited. Cancels a pending restart.
    */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
-    this.#state = 'stopped';
     clearTimeout(this.#restartTimer);
     process.off('exit', this.#killOnExit);
     const child = this.#child;
+    this.#setState('stopped');
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'close');
     child.kill('SIGTERM');
@@ -133,15 +215,27 @@ export class FfmpegSupervisor {
     clearTimeout(killTimer);
   }
 
+  #redacted(args: string[]): string[] {
+    const secrets = this.#options.redact.filter((secret) => secret !== '');
+    return args.map((arg) => secrets.reduce((text, secret) => text.split(secret).join('***'), arg));
+  }
+
+  #setState(state: FfmpegState): void {
+    this.#state = state;
+    this.#options.onStateChange?.(this.status());
+  }
+
   #spawn(): void {
-    const { command, args, logger } = this.#options;
-    const child = spawn(command, args(), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { command, args, logger, onProgress } = this.#options;
+    const child = spawn(command, args(), { stdio: [this.#options.stdin, onProgress === undefined ? this.#options.stdout : 'pipe', 'pipe'] });
     this.#child = child;
     this.#childStartedAt = performance.now();
-    this.#state = 'running';
     const childLogger = logger.child({ pid: child.pid });
     const stderr = new FfmpegLog(childLogger, this.#options.log);
     child.stderr?.on('data', (chunk: Buffer) => stderr.write(chunk));
+    if (onProgress !== undefined) child.stdout?.on('data', progressReader(onProgress));
+    // A child that exits while we write to it must not become an unhandled 'error'.
+    child.stdin?.on('error', () => undefined);
     let spawnError: Error | undefined;
     child.once('error', (error) => {
       spawnError = error;
@@ -152,7 +246,9 @@ export class FfmpegSupervisor {
       stderr.flush();
       this.#onExit(child, { code, signal, error: spawnError?.message, tail: stderr.tail });
     });
-    if (child.pid !== undefined) childLogger.info({ command, args: child.spawnargs.slice(1) }, 'ffmpeg started');
+    if (child.pid !== undefined) childLogger.info({ command, args: this.#redacted(child.spawnargs.slice(1)) }, 'ffmpeg started');
+    this.#setState('running');
+    this.#options.onSpawn?.(child);
   }
 
   #onExit(
@@ -168,23 +264,43 @@ export class FfmpegSupervisor {
       ...(ended.error === undefined ? {} : { error: ended.error }),
       ranFor: ranFor / 1000,
       at: new Date().toISOString(),
+      lastLines: [...ended.tail],
     };
-    const { logger, initialRestartDelay, maxRestartDelay, healthyRunTime } = this.#options;
+    const { logger, initialRestartDelay, maxRestartDelay, healthyRunTime, maxRestarts } = this.#options;
+    const { lastLines, ...exit } = this.#lastExit;
     if (this.#state === 'stopped') {
       logger.info({ pid: child.pid, code: ended.code, signal: ended.signal }, 'ffmpeg stopped');
+      // Listeners learn the final exit (stop() set the state before it came).
+      this.#setState('stopped');
       return;
     }
-    if (ranFor >= healthyRunTime) this.#restartDelay = initialRestartDelay;
+    if (ended.code === 0 && this.#options.endOnSuccess) {
+      logger.info({ pid: child.pid, ...exit }, 'ffmpeg finished its input');
+      process.off('exit', this.#killOnExit);
+      this.#setState('ended');
+      return;
+    }
+    if (ranFor >= healthyRunTime) {
+      this.#restartDelay = initialRestartDelay;
+      this.#consecutiveFailures = 0;
+    }
+    this.#consecutiveFailures += 1;
+    if (this.#consecutiveFailures > maxRestarts) {
+      logger.error(
+        { pid: child.pid, ...exit, failures: this.#consecutiveFailures, lastLines },
+        `ffmpeg failed ${this.#consecutiveFailures} times in a row; giving up`,
+      );
+      process.off('exit', this.#killOnExit);
+      this.#setState('failed');
+      return;
+    }
     const delay = this.#restartDelay;
     this.#restartDelay = Math.min(maxRestartDelay, delay * 2);
-    logger.warn(
-      { pid: child.pid, ...this.#lastExit, restartIn: delay, lastLines: ended.tail },
-      'ffmpeg exited; restarting',
-    );
-    this.#state = 'backoff';
+    logger.warn({ pid: child.pid, ...exit, restartIn: delay, lastLines }, 'ffmpeg exited; restarting');
     this.#restartTimer = setTimeout(() => {
       this.#restarts += 1;
       this.#spawn();
     }, delay);
+    this.#setState('backoff');
   }
 }
