@@ -104,7 +104,7 @@ export class OriginMetrics implements StoreObserver {
     });
     this.#ingestChunks = new Counter({
       name: 'llstream_ingest_chunks_total',
-      help: 'Chunks (publisher writes, one CMAF chunk each with ffmpeg -ldash) received, by stream and rendition.',
+      help: 'Pieces of segment bodies as they arrived from publishers (about one per CMAF chunk with ffmpeg -ldash), by stream and rendition.',
       labelNames: ['stream', 'rendition'],
       registers,
     });

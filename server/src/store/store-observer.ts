@@ -18,7 +18,8 @@ export interface StreamObserver {
    * names it). Called once per chunk, or once with the total of the chunks
    * that arrived before a manifest named the segment's representation.
    * @param bytes byte count.
-   * @param chunks chunk count (publisher writes).
+   * @param chunks chunk count (body pieces as they arrived: about one per
+   *   publisher write, e.g. one CMAF chunk, unless TCP split or merged them).
    */
   ingested(rendition: string, bytes: number, chunks: number): void;
   /**
