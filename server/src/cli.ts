@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { pino, type LevelWithSilent } from 'pino';
+import { pino } from 'pino';
+import type { OriginConfig } from './config/config-schema.js';
+import { ConfigError, defaultConfig, loadConfig } from './config/load-config.js';
 import { TestSourceUnavailableError } from './ingest/test-source.js';
 import { createOrigin } from './origin/create-origin.js';
 import { STREAM_NAME_PATTERN } from './origin/names.js';
@@ -21,47 +23,72 @@ function absoluteUrl(value: string): string {
   return value;
 }
 
-const program = new Command('llstream-origin')
+const defaults = defaultConfig();
+const program = new Command('llstream-server')
   .description('llstream reference origin: low-latency MPEG-DASH ingest and chunked playback, with a built-in ffmpeg test source')
-  .addOption(new Option('-p, --port <port>', 'TCP port (0: any free port)').default(8080).argParser(port))
-  .option('-H, --host <address>', 'address to bind', '0.0.0.0')
+  .option('-c, --config <file>', 'config file, YAML or JSON (see llstream.example.yaml); flags override it')
+  .addOption(new Option('-p, --port <port>', 'TCP port (0: any free port)').default(defaults.server.port).argParser(port))
+  .option('-H, --host <address>', 'address to bind', defaults.server.host)
   .option('--no-test-source', 'do not start the built-in ffmpeg test source')
-  .addOption(new Option('--test-stream <name>', 'stream name the test source publishes').default('demo').argParser(streamName))
-  .option('--ffmpeg <path>', 'ffmpeg binary for the test source', 'ffmpeg')
+  .addOption(new Option('--test-stream <name>', 'stream name the test source publishes').default(defaults.testSource.stream).argParser(streamName))
+  .option('--ffmpeg <path>', 'ffmpeg binary', defaults.ffmpeg.path)
   .addOption(new Option('--public-url <url>', 'base URL viewers reach the origin by, for UTCTiming (default: from each request)').argParser(absoluteUrl))
   .addOption(
-    new Option('--log-level <level>', 'log level').default('info').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    new Option('--log-level <level>', 'log level').default(defaults.log.level).choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   )
   .addOption(
-    new Option('--log-format <format>', 'pino JSON lines, or pretty lines for a person (default: pretty on a terminal)')
-      .choices(['json', 'pretty'])
-      .default(process.stdout.isTTY ? 'pretty' : 'json'),
+    new Option('--log-format <format>', 'pino JSON lines, or pretty lines for a person (default: pretty on a terminal)').choices(['json', 'pretty']),
   )
   .showHelpAfterError();
 
 program.parse();
 const flags = program.opts<{
+  config?: string;
   port: number;
   host: string;
   testSource: boolean;
   testStream: string;
   ffmpeg: string;
   publicUrl?: string;
-  logLevel: LevelWithSilent;
-  logFormat: 'json' | 'pretty';
+  logLevel: OriginConfig['log']['level'];
+  logFormat?: 'json' | 'pretty';
 }>();
 
+let config: OriginConfig;
+try {
+  config = await loadConfig(flags.config);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${program.name()}: ${error.message.split('\n').join(`\n${program.name()}: `)}\n`);
+  process.exit(2);
+}
+/** Flags given on the command line win over the file; their defaults do not. */
+const given = (flag: keyof typeof flags): boolean => program.getOptionValueSource(flag) === 'cli';
+if (given('port')) config.server.port = flags.port;
+if (given('host')) config.server.host = flags.host;
+if (given('publicUrl')) config.server.publicUrl = flags.publicUrl;
+if (given('testSource')) config.testSource.enabled = flags.testSource;
+if (given('testStream')) config.testSource.stream = flags.testStream;
+if (given('ffmpeg')) config.ffmpeg.path = flags.ffmpeg;
+if (given('logLevel')) config.log.level = flags.logLevel;
+if (given('logFormat')) config.log.format = flags.logFormat;
+const logFormat = config.log.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
+
 const logger = pino({
-  level: flags.logLevel,
-  ...(flags.logFormat === 'pretty' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  level: config.log.level,
+  ...(logFormat === 'pretty' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
 });
 const origin = createOrigin({
-  port: flags.port,
-  host: flags.host,
-  testSource: flags.testSource ? { stream: flags.testStream, ffmpegPath: flags.ffmpeg } : false,
+  port: config.server.port,
+  host: config.server.host,
+  latency: config.latency,
+  testSource: config.testSource.enabled
+    ? { stream: config.testSource.stream, ffmpegPath: config.ffmpeg.path, transcode: config.transcode, latency: config.latency }
+    : false,
   logger,
-  ...(flags.publicUrl === undefined ? {} : { publicUrl: flags.publicUrl }),
+  ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
 });
+if (flags.config !== undefined) logger.info({ config: flags.config }, 'config loaded');
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals): void => {
@@ -86,7 +113,7 @@ try {
   await origin.listen();
 } catch (error) {
   if (error instanceof TestSourceUnavailableError) {
-    process.stderr.write(`llstream-origin: ${error.message}\n`);
+    process.stderr.write(`${program.name()}: ${error.message}\n`);
   } else {
     logger.fatal({ err: error }, 'origin failed to start');
   }
