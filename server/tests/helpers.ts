@@ -4,9 +4,12 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { createOrigin, type Origin, type OriginOptions } from '../src/index.js';
 
-/** An origin on a free loopback port, without test source, silent. */
+/**
+ * An origin on a free loopback port, without test source, silent, taking
+ * HTTP publishes without a key (`openIngest`) unless `options` say otherwise.
+ */
 export async function startOrigin(options: OriginOptions = {}): Promise<Origin & { url: string }> {
-  const origin = createOrigin({ port: 0, host: '127.0.0.1', testSource: false, logLevel: 'silent', ...options });
+  const origin = createOrigin({ port: 0, host: '127.0.0.1', testSource: false, logLevel: 'silent', openIngest: true, ...options });
   await origin.listen();
   return origin as Origin & { url: string };
 }

@@ -3,12 +3,15 @@ import type { TLSSocket } from 'node:tls';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import type { LatencyConfig } from '../config/config-schema.js';
+import type { LatencyConfig, StreamConfig, TranscodeConfig } from '../config/config-schema.js';
 import { defaultConfig } from '../config/load-config.js';
-import { checkTestSource, startTestSource, type TestSourceOptions } from '../ingest/test-source.js';
+import { IngestMeter } from '../ingest/ingest-meter.js';
+import { StreamManager, type SupervisionOptions } from '../ingest/stream-manager.js';
+import { checkTestSource, type TestSourceOptions } from '../ingest/test-source.js';
 import { OriginMetrics } from '../metrics/origin-metrics.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
 import type { FfmpegSupervisor } from '../transcode/ffmpeg-supervisor.js';
+import { apiRoutes } from './api-routes.js';
 import { requestBaseUrl } from './base-url.js';
 import { NO_STORE } from './cache-control.js';
 import { demoRoutes } from './demo/demo-routes.js';
@@ -58,6 +61,26 @@ export interface OriginOptions {
   metrics?: OriginMetrics;
   /** Bearer token `GET /metrics` requires. @defaultValue none: open */
   metricsToken?: string;
+  /** Streams to run: RTMP and SRT publish points, pulled URLs and files. @defaultValue none */
+  streams?: StreamConfig[];
+  /** Ladder, codec and segment duration of every stream. @defaultValue the config defaults */
+  transcode?: TranscodeConfig;
+  /** RTMP listener, started when a stream uses RTMP; false for none. @defaultValue port 1935, all addresses */
+  rtmp?: { port: number; host?: string } | false;
+  /** Run SRT listeners for streams with an `srt` source. @defaultValue true */
+  srt?: boolean;
+  /** ffmpeg and ffprobe binaries of the streams. @defaultValue `ffmpeg` and `ffprobe` on PATH */
+  ffmpeg?: { path?: string; ffprobePath?: string };
+  /** Restart timing and cap of every stream's ffmpeg. @defaultValue 5 restarts in a row, from 0.5 s doubling */
+  supervision?: SupervisionOptions;
+  /** Bearer token `/api/*` requires. @defaultValue none: open */
+  apiToken?: string;
+  /**
+   * Accept HTTP publishes to streams not declared in `streams` without a
+   * key. Only for a trusted network (and tests).
+   * @defaultValue false: only the origin's own ffmpeg and declared streams' keys
+   */
+  openIngest?: boolean;
 }
 
 /** A created origin; nothing listens until {@link Origin.listen}. */
@@ -72,6 +95,8 @@ export interface Origin {
   readonly url: string | undefined;
   /** The test source's supervisor once started; undefined when disabled or before `listen`. */
   readonly testSource: FfmpegSupervisor | undefined;
+  /** Every stream's lifecycle (also behind `/api/streams`). */
+  readonly streams: StreamManager;
   /**
    * Checks the test source's prerequisites, binds, then starts the test
    * source against the bound port.
@@ -103,12 +128,13 @@ function urlOf(address: AddressInfo): string {
 export function createOrigin(options: OriginOptions = {}): Origin {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
   const metrics = options.metrics ?? new OriginMetrics();
-  const store = new SegmentStore(options.store, metrics);
+  const ingestMeter = new IngestMeter(metrics);
+  const store = new SegmentStore(options.store, ingestMeter);
   metrics.readGaugesFrom(store);
   const createdAt = performance.now();
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
   let url: string | undefined;
-  let testSource: FfmpegSupervisor | undefined;
+  let testStream: string | undefined;
   let closing: Promise<void> | undefined;
 
   // Fastify's own logger type keeps the instance's type the default one the route plugins take.
@@ -146,7 +172,23 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   };
 
   const latency = options.latency ?? defaultConfig().latency;
-  void app.register(ingestRoutes, { store, manifest: () => ({ latency }) });
+  const streams = new StreamManager({
+    store,
+    logger,
+    transcode: options.transcode ?? defaultConfig().transcode,
+    latency,
+    ingestMeter,
+    ffmpegPath: options.ffmpeg?.path,
+    ffprobePath: options.ffmpeg?.ffprobePath,
+    rtmp: options.rtmp,
+    srt: options.srt,
+    openIngest: options.openIngest,
+    metrics,
+    supervision: options.supervision,
+  });
+  streams.declare(options.streams ?? []);
+  void app.register(ingestRoutes, { store, keys: streams.publishKeys, manifest: () => ({ latency }) });
+  void app.register(apiRoutes, { streams, token: options.apiToken });
   void app.register(async (viewerFacing) => {
     await viewerFacing.register(cors, {
       origin: '*',
@@ -167,7 +209,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       uptime: (performance.now() - createdAt) / 1000,
       memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
       streams: store.stats(),
-      testSource: testSource?.status() ?? null,
+      testSource: (testStream === undefined ? undefined : streams.supervisor(testStream)?.status()) ?? null,
     }),
   });
 
@@ -179,19 +221,32 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       return url;
     },
     get testSource() {
-      return testSource;
+      return testStream === undefined ? undefined : streams.supervisor(testStream);
     },
+    streams,
     async listen() {
       const source = options.testSource === false ? undefined : await checkTestSource({ latency, ...options.testSource });
       await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
       url = urlOf(app.server.address() as AddressInfo);
       logger.info({ url }, 'origin listening');
-      if (source !== undefined && closing === undefined) testSource = startTestSource(source, url, logger);
+      if (source !== undefined) {
+        const { stream, fontFile, ffmpegPath, transcode, supervision } = source;
+        streams.declare([{ name: stream, source: { type: 'test', fontFile, ffmpegPath, transcode, supervision } }]);
+        testStream = stream;
+      }
+      if (closing === undefined) {
+        try {
+          await streams.start(url);
+        } catch (error) {
+          await app.close();
+          throw error;
+        }
+      }
       return url;
     },
     close() {
       closing ??= (async () => {
-        await testSource?.stop();
+        await streams.close();
         store.close();
         await app.close();
       })();

@@ -199,10 +199,12 @@ export class FfmpegSupervisor {
   /**
    * Stops ffmpeg for good: SIGTERM (ffmpeg then finishes its outputs, e.g.
    * the dash muxer's final manifest), SIGKILL after `stopTimeout`, resolved
-   * once the process has exited. Cancels a pending restart.
+   * once the process has exited. Cancels a pending restart. After `failed`
+   * or `ended` there is nothing to stop and the state stays.
    */
   async stop(): Promise<void> {
-    if (this.#state === 'stopped') return;
+    // Nothing runs in these states, and `failed`/`ended` say more than `stopped` would.
+    if (this.#state === 'stopped' || this.#state === 'failed' || this.#state === 'ended') return;
     clearTimeout(this.#restartTimer);
     process.off('exit', this.#killOnExit);
     const child = this.#child;

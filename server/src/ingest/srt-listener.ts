@@ -1,0 +1,278 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { FfmpegSupervisor, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
+
+/** Shortest and longest SRT passphrase libsrt accepts (SRTO_PASSPHRASE), characters. */
+export const SRT_PASSPHRASE_LENGTH = { min: 10, max: 79 } as const;
+
+/**
+ * @returns a problem description, or undefined if `passphrase` is one
+ *   libsrt accepts (10 to 79 characters).
+ */
+export function checkSrtPassphrase(passphrase: string): string | undefined {
+  const { min, max } = SRT_PASSPHRASE_LENGTH;
+  if (passphrase.length >= min && passphrase.length <= max) return undefined;
+  return `an SRT stream key is the SRT passphrase and must be ${min} to ${max} characters (got ${passphrase.length})`;
+}
+
+/** Options of {@link TsFeed.head}. */
+export interface HeadOptions {
+  /** Collect at least this long after the first byte, ms. @defaultValue 1000 ms */
+  minDuration?: number;
+  /** ...and at least this many bytes. @defaultValue 64 KiB */
+  minBytes?: number;
+  /** Enough whatever the time, bytes. @defaultValue 8 MiB */
+  maxBytes?: number;
+}
+
+/**
+ * The MPEG-TS of one SRT publish, as it arrives: its first seconds are
+ * kept (for probing, and for the transcoder to start from the first key
+ * frame) until a sink is attached; from then on each chunk is written to
+ * the sink. A sink that does not keep up loses chunks instead of growing
+ * memory (the MPEG-TS demuxer resynchronises on the next packet).
+ */
+export class TsFeed {
+  #head: Buffer[] = [];
+  #headBytes = 0;
+  #sink: Writable | undefined;
+  #attachedOnce = false;
+  #startedAt: number | undefined;
+  #bytes = 0;
+  #dropped = 0;
+  #ended = false;
+  #waiters = new Set<() => void>();
+  #maxQueued: number;
+  #maxHead: number;
+
+  /**
+   * @param limits `maxQueued`: bytes a sink may have unwritten before
+   *   chunks are dropped (default 8 MiB); `maxHead`: bytes kept before a
+   *   sink is attached (default 64 MiB).
+   */
+  constructor(limits: { maxQueued?: number; maxHead?: number } = {}) {
+    this.#maxQueued = limits.maxQueued ?? 8 * 1024 * 1024;
+    this.#maxHead = limits.maxHead ?? 64 * 1024 * 1024;
+  }
+
+  /** Bytes received so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Chunks dropped because the sink (or the head) was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Whether the publish is over. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** A chunk from the SRT listener. */
+  push(chunk: Buffer): void {
+    if (this.#ended) return;
+    this.#startedAt ??= performance.now();
+    this.#bytes += chunk.length;
+    if (this.#sink !== undefined) {
+      if (this.#sink.writableLength > this.#maxQueued) this.#dropped += 1;
+      else this.#sink.write(chunk);
+    } else if (!this.#attachedOnce) {
+      if (this.#headBytes + chunk.length > this.#maxHead) {
+        this.#dropped += 1;
+      } else {
+        this.#head.push(chunk);
+        this.#headBytes += chunk.length;
+      }
+    }
+    this.#wake();
+  }
+
+  /** The publish is over: waiters get what there is, the sink is ended. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#sink?.end();
+    this.#wake();
+  }
+
+  /**
+   * The first bytes of the publish, once there are enough to probe (see
+   * {@link HeadOptions}) or the publish ended.
+   * @returns them, or an empty buffer if the publish ended without any.
+   */
+  async head(options: HeadOptions = {}): Promise<Buffer> {
+    const { minDuration = 1000, minBytes = 64 * 1024, maxBytes = 8 * 1024 * 1024 } = options;
+    const enough = (): boolean =>
+      this.#ended ||
+      this.#headBytes >= maxBytes ||
+      (this.#startedAt !== undefined && this.#headBytes >= minBytes && performance.now() - this.#startedAt >= minDuration);
+    while (!enough()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.#waiters.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return Buffer.concat(this.#head, this.#headBytes);
+  }
+
+  /**
+   * Sends the stream to `sink` (a transcoder's stdin): the kept head first
+   * if no sink had it yet, then every chunk as it arrives. Replaces the
+   * previous sink (a restarted transcoder joins mid-stream).
+   */
+  attach(sink: Writable): void {
+    this.#sink = sink;
+    sink.on('error', () => undefined);
+    if (!this.#attachedOnce) {
+      this.#attachedOnce = true;
+      for (const chunk of this.#head) sink.write(chunk);
+      this.#head = [];
+      this.#headBytes = 0;
+    }
+    if (this.#ended) sink.end();
+  }
+
+  #wake(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+    this.#waiters.clear();
+  }
+}
+
+/** Options of {@link SrtListener}. */
+export interface SrtListenerOptions {
+  stream: string;
+  /** UDP port to listen on. */
+  port: number;
+  /** Address to bind. @defaultValue `'0.0.0.0'` */
+  host?: string;
+  /**
+   * The stream key, used as the SRT passphrase (AES-128): a caller with
+   * another passphrase fails the handshake. Without one, the listener is
+   * unencrypted and takes any caller.
+   */
+  passphrase?: string;
+  /** ffmpeg binary. */
+  ffmpegPath: string;
+  logger: Logger;
+  /** A caller connected and its MPEG-TS started to flow. */
+  onPublish(feed: TsFeed): void;
+  /** That caller is gone (disconnected, or the connection broke). */
+  onUnpublish(feed: TsFeed): void;
+  /** The listener cannot run (e.g. the port is taken): it gave up after its restarts. */
+  onFailed(reason: string): void;
+  /** Restart timing of the listener process. */
+  supervision?: Pick<FfmpegSupervisorOptions, 'initialRestartDelay' | 'maxRestartDelay' | 'healthyRunTime' | 'maxRestarts' | 'stopTimeout'>;
+}
+
+/** libsrt's log line when a caller's passphrase does not match. */
+const WRONG_PASSPHRASE = /BADSECRET|Incorrect passphrase/;
+
+/**
+ * An SRT listener for one stream: ffmpeg (libsrt) listens in `listener`
+ * mode and relays the caller's MPEG-TS unchanged (`-c copy`, every video,
+ * audio and subtitle track) to Node on stdout, where a {@link TsFeed}
+ * takes it. ffmpeg, not Node, is the SRT endpoint: there is no maintained
+ * SRT implementation on npm, and libsrt does the handshake, encryption and
+ * retransmission. A wrong passphrase fails in libsrt's handshake, so
+ * nothing of that caller is ever read; it is logged with the stream name.
+ * After a caller leaves, a new listener process waits for the next one.
+ */
+export class SrtListener {
+  #options: SrtListenerOptions;
+  #logger: Logger;
+  #supervisor: FfmpegSupervisor | undefined;
+  #feed: TsFeed | undefined;
+  #closed = false;
+
+  constructor(options: SrtListenerOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'srt', stream: options.stream, port: options.port });
+  }
+
+  /** The listener process's status; undefined before {@link SrtListener.start}. */
+  status(): FfmpegStatus | undefined {
+    return this.#supervisor?.status();
+  }
+
+  /** Starts listening. */
+  start(): void {
+    if (this.#closed || this.#supervisor !== undefined) return;
+    const options = this.#options;
+    const url = `srt://${options.host ?? '0.0.0.0'}:${options.port}?mode=listener`;
+    const supervisor = new FfmpegSupervisor({
+      ...options.supervision,
+      command: options.ffmpegPath,
+      logger: this.#logger,
+      stdout: 'pipe',
+      endOnSuccess: true,
+      redact: options.passphrase === undefined ? [] : [options.passphrase],
+      args: () => [
+        ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
+        // libsrt options as input options: no URL escaping of the passphrase needed.
+        ...(options.passphrase === undefined ? [] : ['-passphrase', options.passphrase, '-pbkeylen', '16']),
+        ...['-i', url],
+        ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-f', 'mpegts', 'pipe:1'],
+      ],
+      onSpawn: (child) => this.#relay(child),
+      onStateChange: (status) => this.#onStateChange(supervisor, status),
+    });
+    this.#supervisor = supervisor;
+    supervisor.start();
+    this.#logger.info({ encrypted: options.passphrase !== undefined }, 'SRT listener waiting for a caller');
+  }
+
+  /** Stops listening (and ends a publish in progress). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#endFeed();
+    await this.#supervisor?.stop();
+  }
+
+  #relay(child: ChildProcess): void {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (this.#feed === undefined) {
+        this.#feed = new TsFeed();
+        this.#logger.info('SRT caller connected');
+        this.#options.onPublish(this.#feed);
+      }
+      this.#feed.push(chunk);
+    });
+    let partial = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('latin1')).split('\n');
+      partial = (lines.pop() ?? '').slice(-1000);
+      if (lines.some((line) => WRONG_PASSPHRASE.test(line))) {
+        this.#logger.warn({ reason: 'wrong passphrase (stream key)' }, 'SRT caller refused');
+      }
+    });
+  }
+
+  #endFeed(): void {
+    const feed = this.#feed;
+    if (feed === undefined) return;
+    this.#feed = undefined;
+    feed.end();
+    this.#logger.info({ bytes: feed.bytes, dropped: feed.dropped }, 'SRT caller gone');
+    this.#options.onUnpublish(feed);
+  }
+
+  #onStateChange(supervisor: FfmpegSupervisor, status: FfmpegStatus): void {
+    if (status.state === 'running') return;
+    // The process of a caller's publish exited: that publish is over.
+    this.#endFeed();
+    if (this.#closed || supervisor !== this.#supervisor) return;
+    if (status.state === 'ended') {
+      this.#supervisor = undefined;
+      this.start();
+    } else if (status.state === 'failed') {
+      const last = status.lastExit?.lastLines.at(-1) ?? status.lastExit?.error ?? 'no output';
+      this.#options.onFailed(`SRT listener on port ${this.#options.port} failed: ${last}`);
+    }
+  }
+}

@@ -1,0 +1,816 @@
+import { randomUUID } from 'node:crypto';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import type { Logger } from 'pino';
+import { createInternalToken, keysMatch, type PublishKeys } from '../auth/stream-keys.js';
+import type { LatencyConfig, StreamSourceConfig, SubtitleFileConfig, TranscodeConfig } from '../config/config-schema.js';
+import type { OriginMetrics } from '../metrics/origin-metrics.js';
+import { checkStreamName } from '../origin/names.js';
+import type { PreparedManifest } from '../packaging/manifest.js';
+import type { SegmentStore } from '../store/segment-store.js';
+import { buildTranscodeArgs, runTag, TEST_SOURCE_PROBE, type ExtraOutputArgs, type TranscodeInput } from '../transcode/ffmpeg-args.js';
+import { FfmpegSupervisor, type FfmpegState, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
+import { InputError, probeInput, type InputProbe } from '../transcode/probe-input.js';
+import { endedManifest } from './ended-manifest.js';
+import type { IngestMeter } from './ingest-meter.js';
+import { RtmpIngest, type PublishDecision, type RtmpPublisher, type RtmpPublishRequest } from './rtmp-server.js';
+import { checkSrtPassphrase, SrtListener, type TsFeed } from './srt-listener.js';
+
+/**
+ * Lifecycle state of a stream: `starting` (a publish or pull began; probing,
+ * or transcoding before the first manifest, or restarting its ffmpeg),
+ * `live` (the current ffmpeg run's manifest is served), `offline` (no
+ * publisher, or the input ended), `error` (the input cannot be used or
+ * ffmpeg kept failing; see the reason).
+ */
+export type StreamState = 'starting' | 'live' | 'offline' | 'error';
+
+/**
+ * Where a managed stream's input comes from: a config source, or the
+ * built-in test pattern (which may bring its own ffmpeg binary, ladder and
+ * restart timing).
+ */
+export type ManagedSource =
+  | StreamSourceConfig
+  | { type: 'test'; fontFile: string; ffmpegPath?: string | undefined; transcode?: TranscodeConfig | undefined; supervision?: SupervisionOptions | undefined };
+
+/** A stream the manager runs. */
+export interface ManagedStream {
+  /** `[A-Za-z0-9_-]{1,64}`. */
+  name: string;
+  /**
+   * Stream key publishers must present: RTMP (`?key=` or last path
+   * element), SRT (the passphrase, 10 to 79 characters), HTTP ingest
+   * (`Authorization: Bearer` or `?key=`). Without one anyone may publish.
+   */
+  key?: string | undefined;
+  source: ManagedSource;
+  subtitles?: SubtitleFileConfig[] | undefined;
+}
+
+/** One Representation of a stream's current manifest. */
+export interface RenditionSummary {
+  /** Representation@id. */
+  id: string;
+  /** `video`, `audio`, `text`, from the AdaptationSet. */
+  contentType: string | null;
+  codecs: string | null;
+  /** Representation@bandwidth, bits/s. */
+  bandwidth: number | null;
+  width: number | null;
+  height: number | null;
+  /** AdaptationSet@lang. */
+  language: string | null;
+}
+
+/** A publish (or pull run) of a stream. */
+export interface SessionSummary {
+  /** Random id, new for every publish. */
+  id: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** ISO 8601, once it ended. */
+  endedAt: string | null;
+  /** Remote address of the RTMP publisher. */
+  publisher: string | null;
+  /** Segment-name tag of the current ffmpeg run (new on every ffmpeg start). */
+  runTag: string | null;
+}
+
+/** The stream's transcoding ffmpeg. */
+export interface TranscoderSummary {
+  state: FfmpegState;
+  pid: number | null;
+  /** Restarts in this session. */
+  restarts: number;
+  /** Encoding speed ffmpeg last reported (1 = real time). */
+  speed: number | null;
+  lastExit: { code: number | null; signal: string | null; at: string; lastLines: string[] } | null;
+}
+
+/** What `GET /api/streams` says about a stream. */
+export interface StreamSummary {
+  name: string;
+  source: { type: ManagedSource['type']; url?: string; loop?: boolean; port?: number };
+  /** Whether publishing needs a stream key. */
+  keyRequired: boolean;
+  state: StreamState;
+  /** Why it is in that state (null when live). */
+  reason: string | null;
+  /** When it entered that state, ISO 8601. */
+  since: string;
+  /** The current or last session; null if there was none. */
+  session: SessionSummary | null;
+  /** From the served manifest; empty when there is none. */
+  renditions: RenditionSummary[];
+  /** Bytes publishers pushed into the store over the last seconds, as bits/s. */
+  ingestBitrate: number;
+  /** Segment responses being sent right now (a player holds about one per media type it plays). */
+  viewers: number;
+  transcoder: TranscoderSummary | null;
+  /** Path of the manifest, e.g. `/live/demo/manifest.mpd`. */
+  manifest: string;
+}
+
+/** A stream of that name exists already. */
+export class StreamExistsError extends Error {
+  override readonly name = 'StreamExistsError';
+}
+
+/** A stream declaration that cannot be run (the message says why). */
+export class InvalidStreamError extends Error {
+  override readonly name = 'InvalidStreamError';
+}
+
+/** Restart and stop timing of every ffmpeg the manager runs. */
+export type SupervisionOptions = Pick<
+  FfmpegSupervisorOptions,
+  'initialRestartDelay' | 'maxRestartDelay' | 'healthyRunTime' | 'maxRestarts' | 'stopTimeout'
+>;
+
+/** Options of {@link StreamManager}. */
+export interface StreamManagerOptions {
+  store: SegmentStore;
+  logger: Logger;
+  transcode: TranscodeConfig;
+  latency: LatencyConfig;
+  /** Counts the store's ingest per stream, for the ingest bitrate. */
+  ingestMeter?: IngestMeter | undefined;
+  /** ffmpeg binary. @defaultValue `'ffmpeg'` */
+  ffmpegPath?: string | undefined;
+  /** ffprobe binary. @defaultValue `'ffprobe'` */
+  ffprobePath?: string | undefined;
+  /**
+   * The RTMP listener, started when a stream with an `rtmp` source is
+   * declared; false for none.
+   * @defaultValue port 1935 on all addresses
+   */
+  rtmp?: { port: number; host?: string | undefined } | false | undefined;
+  /** Run SRT listeners for streams with an `srt` source. @defaultValue true */
+  srt?: boolean | undefined;
+  /** Address SRT listeners bind. @defaultValue `'0.0.0.0'` */
+  srtHost?: string | undefined;
+  /** Accept HTTP publishes to undeclared streams without a key (see {@link PublishKeys.openIngest}). @defaultValue false */
+  openIngest?: boolean | undefined;
+  /** Where stream states and ffmpeg restarts and speed are reported. */
+  metrics?: Pick<OriginMetrics, 'ffmpegRestarted' | 'ffmpegSpeed' | 'streamState' | 'removeStream'> | undefined;
+  /** Timing of every ffmpeg's restarts (see {@link FfmpegSupervisor}); capped at 5 restarts in a row by default. */
+  supervision?: SupervisionOptions | undefined;
+  /** Longest wait for an input to answer, seconds (ffprobe, and ffmpeg's network reads). @defaultValue 10 s */
+  inputTimeout?: number | undefined;
+  /** Extra outputs (subtitle tracks) of a stream's transcoder, built per ffmpeg run. */
+  subtitleOutputs?: ((context: { stream: string; probe: InputProbe; runTag: string; originUrl: string }) => ExtraOutputArgs[]) | undefined;
+}
+
+/** The manifest name ffmpeg publishes and players load. */
+const MANIFEST = 'manifest.mpd';
+
+/** How often manifests are checked for liveness and ingest is sampled, ms. */
+const TICK = 250;
+
+interface Session {
+  readonly id: string;
+  readonly startedAt: Date;
+  endedAt: Date | undefined;
+  readonly publisher: RtmpPublisher | undefined;
+  readonly feed: TsFeed | undefined;
+  readonly runTags: string[];
+  readonly abort: AbortController;
+  supervisor: FfmpegSupervisor | undefined;
+  speed: number | undefined;
+  ended: boolean;
+  /** Resolves when the session's ffmpeg has stopped and its manifest is ended. */
+  finished: Promise<void>;
+}
+
+interface Entry {
+  readonly config: ManagedStream;
+  state: StreamState;
+  reason: string | null;
+  since: Date;
+  session: Session | undefined;
+  srt: SrtListener | undefined;
+  manifest: PreparedManifest | undefined;
+  renditions: RenditionSummary[];
+  ingestBitrate: number;
+}
+
+/** How a session gets its input. */
+interface SessionPlan {
+  input: TranscodeInput;
+  probe: (signal: AbortSignal) => Promise<InputProbe>;
+  publisher?: RtmpPublisher;
+  feed?: TsFeed;
+  /** ffmpeg exiting with 0 means the input finished (a file without loop). */
+  finite: boolean;
+  /** Overrides of the manager's ffmpeg binary, ladder and restart timing (test source). */
+  ffmpegPath?: string | undefined;
+  transcode?: TranscodeConfig | undefined;
+  supervision?: SupervisionOptions | undefined;
+}
+
+const isLocalPath = (url: string): boolean => !/^[a-z][a-z0-9+.-]*:/i.test(url) || /^file:/i.test(url);
+
+/**
+ * ffmpeg input options for a pulled URL or file: files (and loops) are read
+ * at their native rate (`-re`), loops repeat forever (`-stream_loop -1`),
+ * network inputs give up after `timeout` seconds without data (`-timeout`
+ * for RTSP and UDP, whose demuxers ignore the generic `-rw_timeout`).
+ * `extra` (the config's `inputArgs`) comes last, so it can override.
+ */
+export function pullInputArgs(url: string, loop: boolean, extra: readonly string[] = [], timeout = 10): string[] {
+  const microseconds = String(Math.round(timeout * 1_000_000));
+  const args: string[] = [];
+  if (loop) args.push('-stream_loop', '-1');
+  if (loop || isLocalPath(url)) args.push('-re');
+  if (!isLocalPath(url)) args.push(/^(rtsps?|udp):/i.test(url) ? '-timeout' : '-rw_timeout', microseconds);
+  return [...args, ...extra];
+}
+
+/** A URL without its password, for logs and the API. */
+function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+}
+
+function describeExit(status: FfmpegStatus): string {
+  const exit = status.lastExit;
+  if (exit === undefined) return 'no exit';
+  const how = exit.error ?? (exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code}`);
+  const line = exit.lastLines.at(-1);
+  return line === undefined ? how : `${how}: ${line}`;
+}
+
+function attribute(element: Element, name: string): string | null {
+  const value = element.getAttribute(name);
+  return value === null || value === '' ? null : value;
+}
+
+function numberAttribute(element: Element, name: string): number | null {
+  const value = Number(element.getAttribute(name) ?? Number.NaN);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** The Representations of a served manifest, for the API. */
+function readRenditions(manifest: PreparedManifest): RenditionSummary[] {
+  const document = new DOMParser().parseFromString(manifest.render('http://localhost/time'), 'text/xml');
+  return [...document.getElementsByTagNameNS('*', 'Representation')].map((representation) => {
+    const set = representation.parentNode as Element;
+    const mimeType = attribute(representation, 'mimeType') ?? attribute(set, 'mimeType');
+    return {
+      id: representation.getAttribute('id') ?? '',
+      contentType: attribute(set, 'contentType') ?? mimeType?.split('/')[0] ?? null,
+      codecs: attribute(representation, 'codecs') ?? attribute(set, 'codecs'),
+      bandwidth: numberAttribute(representation, 'bandwidth'),
+      width: numberAttribute(representation, 'width'),
+      height: numberAttribute(representation, 'height'),
+      language: attribute(set, 'lang'),
+    };
+  });
+}
+
+/**
+ * Owns every stream of the origin and its sessions. A session is one
+ * publish (RTMP, SRT) or pull run: input → `probeInput` → one supervised
+ * ffmpeg running `buildTranscodeArgs` → the origin's own `/ingest` (with
+ * the per-process internal token). A new publish is a new session: new
+ * session id, new segment-name tag, new availabilityStartTime.
+ *
+ * When a session ends (publisher gone, input ended, or ffmpeg failed
+ * `maxRestarts + 1` times in a row), its ffmpeg is stopped with SIGTERM,
+ * which makes the dash muxer write its final, static MPD; if ffmpeg could
+ * not (it crashed), the origin ends the manifest itself
+ * ({@link endedManifest}). Players thus see the presentation end instead
+ * of waiting for segments that will not come.
+ *
+ * Bad input (a wrong key, an unknown stream, a file that does not exist,
+ * a URL that does not answer, no video) ends in a refused publish or the
+ * stream's `error` state with a reason, and a log line naming the stream;
+ * other streams are not affected.
+ */
+export class StreamManager {
+  #options: StreamManagerOptions;
+  #logger: Logger;
+  #streams = new Map<string, Entry>();
+  #internalToken = createInternalToken();
+  #rtmp: RtmpIngest | undefined;
+  #originUrl: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #ticks = 0;
+  #closed = false;
+
+  constructor(options: StreamManagerOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  /** What the ingest route checks publish keys against. */
+  get publishKeys(): PublishKeys {
+    const streams = this.#streams;
+    return {
+      internalToken: this.#internalToken,
+      openIngest: this.#options.openIngest ?? false,
+      streamKey: (stream) => {
+        const entry = streams.get(stream);
+        return entry === undefined ? undefined : (entry.config.key ?? null);
+      },
+    };
+  }
+
+  /** The bound RTMP port; undefined when RTMP is not running. */
+  get rtmpPort(): number | undefined {
+    return this.#rtmp?.port;
+  }
+
+  /**
+   * Declares a stream. Pulled streams and the test source start at once
+   * if the manager is started; pushed ones wait for their publisher.
+   * @returns its summary.
+   * @throws StreamExistsError if the name is taken.
+   * @throws InvalidStreamError if the name, the key or the source cannot be used
+   *   (e.g. an SRT key that is not 10 to 79 characters, a file that does not exist).
+   */
+  async add(stream: ManagedStream): Promise<StreamSummary> {
+    this.#validate(stream);
+    const { source } = stream;
+    if (source.type === 'pull' && isLocalPath(source.url)) {
+      const path = source.url.replace(/^file:(\/\/)?/i, '');
+      try {
+        await access(path);
+      } catch {
+        throw new InvalidStreamError(`file ${path} does not exist or cannot be read`);
+      }
+    }
+    // Checked again: the name may have been taken while the file was checked.
+    this.#validate(stream);
+    const entry = this.#register(stream);
+    if (this.#originUrl !== undefined) await this.#activate(entry);
+    return this.#summary(entry);
+  }
+
+  /**
+   * Declares the streams of the config. Unlike {@link StreamManager.add},
+   * a source that cannot be used does not throw: the stream is listed in
+   * state `error` with the reason.
+   * @throws StreamExistsError or InvalidStreamError for a name or key that cannot be used.
+   */
+  declare(streams: readonly ManagedStream[]): void {
+    for (const stream of streams) {
+      this.#validate(stream);
+      this.#register(stream);
+    }
+  }
+
+  /**
+   * Starts the RTMP listener (if a stream uses RTMP), the SRT listeners,
+   * pulled streams and the test source.
+   * @param originUrl base URL the origin's own ffmpeg pushes to, e.g. `http://127.0.0.1:8080`.
+   * @throws the RTMP listen error (e.g. the port is taken); nothing is left running then.
+   */
+  async start(originUrl: string): Promise<void> {
+    if (this.#originUrl !== undefined || this.#closed) return;
+    const rtmp = this.#options.rtmp ?? { port: 1935 };
+    const usesRtmp = [...this.#streams.values()].some((entry) => entry.config.source.type === 'rtmp');
+    if (rtmp !== false && usesRtmp) {
+      const ingest = new RtmpIngest({
+        port: rtmp.port,
+        host: rtmp.host,
+        logger: this.#logger,
+        internalToken: this.#internalToken,
+        authorize: (request) => this.#authorizeRtmp(request),
+        onPublish: (publisher) => this.#onRtmpPublish(publisher),
+        onUnpublish: (publisher) => this.#onRtmpUnpublish(publisher),
+      });
+      await ingest.listen();
+      this.#rtmp = ingest;
+    }
+    this.#originUrl = originUrl;
+    this.#timer = setInterval(() => this.#tick(), TICK);
+    this.#timer.unref();
+    for (const entry of this.#streams.values()) await this.#activate(entry);
+  }
+
+  /** Every stream, in declaration order. */
+  list(): StreamSummary[] {
+    return [...this.#streams.values()].map((entry) => this.#summary(entry));
+  }
+
+  /** The stream named `name`, if declared. */
+  get(name: string): StreamSummary | undefined {
+    const entry = this.#streams.get(name);
+    return entry === undefined ? undefined : this.#summary(entry);
+  }
+
+  /** The transcoding ffmpeg of `name`'s current session, if one runs. */
+  supervisor(name: string): FfmpegSupervisor | undefined {
+    return this.#streams.get(name)?.session?.supervisor;
+  }
+
+  /**
+   * Removes a stream: its publisher is disconnected, its ffmpeg stopped,
+   * its manifest ended.
+   * @returns whether it existed.
+   */
+  async remove(name: string): Promise<boolean> {
+    const entry = this.#streams.get(name);
+    if (entry === undefined) return false;
+    this.#streams.delete(name);
+    await entry.srt?.close();
+    if (entry.session !== undefined) await this.#end(entry, entry.session, 'offline', 'stream removed');
+    this.#options.metrics?.removeStream(name);
+    this.#options.ingestMeter?.forget(name);
+    this.#logger.info({ stream: name }, 'stream removed');
+    return true;
+  }
+
+  /** Stops everything: listeners, publishers, every ffmpeg. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#rtmp?.close();
+    await Promise.all(
+      [...this.#streams.values()].map(async (entry) => {
+        await entry.srt?.close();
+        if (entry.session !== undefined) await this.#end(entry, entry.session, 'offline', 'origin stopping');
+      }),
+    );
+  }
+
+  #validate(stream: ManagedStream): void {
+    const nameProblem = checkStreamName(stream.name);
+    if (nameProblem !== undefined) throw new InvalidStreamError(nameProblem.problem);
+    if (this.#streams.has(stream.name)) throw new StreamExistsError(`stream ${stream.name} exists already`);
+    if (stream.key !== undefined && stream.key === '') throw new InvalidStreamError(`stream ${stream.name}: the stream key must not be empty`);
+    const { source } = stream;
+    if (source.type === 'srt') {
+      const problem = stream.key === undefined ? undefined : checkSrtPassphrase(stream.key);
+      if (problem !== undefined) throw new InvalidStreamError(`stream ${stream.name}: ${problem}`);
+      for (const other of this.#streams.values()) {
+        if (other.config.source.type === 'srt' && other.config.source.port === source.port) {
+          throw new InvalidStreamError(`stream ${stream.name}: SRT port ${source.port} is already used by stream ${other.config.name}`);
+        }
+      }
+    }
+    if (source.type === 'pull' && source.url.trim() === '') throw new InvalidStreamError(`stream ${stream.name}: the pull URL must not be empty`);
+  }
+
+  #register(stream: ManagedStream): Entry {
+    const entry: Entry = {
+      config: stream,
+      state: 'offline',
+      reason: 'not started',
+      since: new Date(),
+      session: undefined,
+      srt: undefined,
+      manifest: undefined,
+      renditions: [],
+      ingestBitrate: 0,
+    };
+    this.#streams.set(stream.name, entry);
+    return entry;
+  }
+
+  /** Starts what a declared stream does by itself once the origin listens. */
+  async #activate(entry: Entry): Promise<void> {
+    const { source, name, key } = entry.config;
+    switch (source.type) {
+      case 'rtmp':
+        if (this.#rtmp === undefined) this.#setState(entry, 'error', 'RTMP ingest is disabled (rtmp.enabled: false)');
+        else this.#setState(entry, 'offline', `waiting for an RTMP publisher on port ${this.#rtmp.port}`);
+        return;
+      case 'srt':
+        if (this.#options.srt === false) {
+          this.#setState(entry, 'error', 'SRT ingest is disabled (srt.enabled: false)');
+          return;
+        }
+        entry.srt = new SrtListener({
+          stream: name,
+          port: source.port,
+          host: this.#options.srtHost,
+          passphrase: key,
+          ffmpegPath: this.#options.ffmpegPath ?? 'ffmpeg',
+          logger: this.#logger,
+          supervision: this.#options.supervision,
+          onPublish: (feed) => this.#onSrtPublish(entry, feed),
+          onUnpublish: (feed) => {
+            if (entry.session?.feed === feed) void this.#end(entry, entry.session, 'offline', 'publisher disconnected');
+          },
+          onFailed: (reason) => this.#setState(entry, 'error', reason),
+        });
+        entry.srt.start();
+        this.#setState(entry, 'offline', `waiting for an SRT caller on port ${source.port}`);
+        return;
+      case 'pull': {
+        const inputArgs = pullInputArgs(source.url, source.loop ?? false, source.inputArgs, this.#options.inputTimeout);
+        const input = { url: source.url, inputArgs };
+        this.#begin(entry, {
+          input,
+          probe: (signal) => this.#probe(input, signal),
+          finite: !(source.loop ?? false),
+        });
+        return;
+      }
+      case 'test':
+        this.#begin(entry, {
+          input: { testSource: { fontFile: source.fontFile } },
+          probe: async () => TEST_SOURCE_PROBE,
+          finite: false,
+          ffmpegPath: source.ffmpegPath,
+          transcode: source.transcode,
+          supervision: source.supervision,
+        });
+    }
+  }
+
+  #probe(input: { url: string; inputArgs?: readonly string[] }, signal: AbortSignal): Promise<InputProbe> {
+    return probeInput(input, {
+      ffprobePath: this.#options.ffprobePath,
+      timeout: (this.#options.inputTimeout ?? 10) * 1000 + 5000,
+      signal,
+    });
+  }
+
+  #authorizeRtmp({ stream, key }: RtmpPublishRequest): PublishDecision {
+    const entry = this.#streams.get(stream);
+    if (entry === undefined || entry.config.source.type !== 'rtmp') {
+      return { accept: false, code: 'unknown-stream', reason: `no stream ${stream} is declared for RTMP publishing` };
+    }
+    const expected = entry.config.key;
+    if (expected !== undefined) {
+      if (key === undefined) return { accept: false, code: 'missing-key', reason: `stream ${stream} needs its stream key` };
+      if (!keysMatch(key, expected)) return { accept: false, code: 'wrong-key', reason: `wrong stream key for stream ${stream}` };
+    }
+    if (entry.session !== undefined && !entry.session.ended) {
+      return { accept: false, code: 'busy', reason: `stream ${stream} already has a publisher` };
+    }
+    return { accept: true };
+  }
+
+  #onRtmpPublish(publisher: RtmpPublisher): void {
+    const entry = this.#streams.get(publisher.stream);
+    const rtmp = this.#rtmp;
+    if (entry === undefined || rtmp === undefined) {
+      publisher.disconnect();
+      return;
+    }
+    const input = { url: rtmp.playUrl(publisher.stream), inputArgs: ['-rw_timeout', String((this.#options.inputTimeout ?? 10) * 1_000_000)] };
+    this.#begin(entry, { input, probe: (signal) => this.#probe(input, signal), publisher, finite: false });
+  }
+
+  #onRtmpUnpublish(publisher: RtmpPublisher): void {
+    const entry = this.#streams.get(publisher.stream);
+    if (entry?.session?.publisher === publisher) void this.#end(entry, entry.session, 'offline', 'publisher disconnected');
+  }
+
+  #onSrtPublish(entry: Entry, feed: TsFeed): void {
+    if (entry.session !== undefined && !entry.session.ended) {
+      // A caller cannot replace a live one: the listener takes one caller at a time.
+      feed.end();
+      return;
+    }
+    this.#begin(entry, {
+      input: { url: 'pipe:0', inputArgs: ['-f', 'mpegts'] },
+      probe: (signal) => this.#probeFeed(feed, signal),
+      feed,
+      finite: true,
+    });
+  }
+
+  /** Probes an SRT publish from its first second, written to a temporary file. */
+  async #probeFeed(feed: TsFeed, signal: AbortSignal): Promise<InputProbe> {
+    const head = await feed.head();
+    if (head.length === 0) throw new InputError('the SRT caller left before sending any data');
+    const directory = await mkdtemp(join(tmpdir(), 'llstream-srt-'));
+    const file = join(directory, 'head.ts');
+    try {
+      await writeFile(file, head);
+      return await this.#probe({ url: file, inputArgs: ['-f', 'mpegts'] }, signal);
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(error.message.replace(`input ${file}`, 'the SRT stream'));
+      throw error;
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }
+
+  #begin(entry: Entry, plan: SessionPlan): void {
+    const previous = entry.session;
+    const session: Session = {
+      id: randomUUID(),
+      startedAt: new Date(),
+      endedAt: undefined,
+      publisher: plan.publisher,
+      feed: plan.feed,
+      runTags: [],
+      abort: new AbortController(),
+      supervisor: undefined,
+      speed: undefined,
+      ended: false,
+      finished: Promise.resolve(),
+    };
+    entry.session = session;
+    this.#logger.info({ stream: entry.config.name, session: session.id, publisher: plan.publisher?.ip }, 'session started');
+    this.#setState(entry, 'starting', 'probing the input');
+    void this.#run(entry, session, plan, previous?.finished ?? Promise.resolve());
+  }
+
+  async #run(entry: Entry, session: Session, plan: SessionPlan, previousFinished: Promise<void>): Promise<void> {
+    const { name } = entry.config;
+    let probe: InputProbe;
+    try {
+      probe = await plan.probe(session.abort.signal);
+    } catch (error) {
+      if (!session.ended) await this.#end(entry, session, 'error', (error as Error).message);
+      return;
+    }
+    // The previous session's ffmpeg must be gone before this one publishes under the same name.
+    await previousFinished;
+    const originUrl = this.#originUrl;
+    if (session.ended || originUrl === undefined) return;
+    const transcode = plan.transcode ?? this.#options.transcode;
+    const { latency } = this.#options;
+    const supervision = { ...this.#options.supervision, ...plan.supervision };
+    const argsFor = (tag: string): string[] =>
+      buildTranscodeArgs({
+        input: plan.input,
+        probe,
+        transcode,
+        latency,
+        originUrl,
+        stream: name,
+        runTag: tag,
+        ingestKey: this.#internalToken,
+        subtitleOutputs: this.#options.subtitleOutputs?.({ stream: name, probe, runTag: tag, originUrl }) ?? [],
+      });
+    try {
+      // Once here, so a problem is this stream's error and not an exception in a restart timer.
+      argsFor('check');
+    } catch (error) {
+      await this.#end(entry, session, 'error', (error as Error).message);
+      return;
+    }
+    const supervisor = new FfmpegSupervisor({
+      ...supervision,
+      command: plan.ffmpegPath ?? this.#options.ffmpegPath ?? 'ffmpeg',
+      logger: this.#logger.child({ stream: name, session: session.id }),
+      endOnSuccess: plan.finite,
+      stdin: plan.feed === undefined ? 'ignore' : 'pipe',
+      redact: [this.#internalToken, ...(entry.config.key === undefined ? [] : [entry.config.key])],
+      args: () => {
+        const tag = runTag();
+        session.runTags.push(tag);
+        return argsFor(tag);
+      },
+      onSpawn: (child) => {
+        if (plan.feed !== undefined && child.stdin !== null) plan.feed.attach(child.stdin);
+      },
+      onProgress: ({ speed }) => {
+        session.speed = speed;
+        if (speed !== undefined) this.#options.metrics?.ffmpegSpeed(name, speed);
+      },
+      onStateChange: (status) => this.#onTranscoder(entry, session, status, supervision.maxRestarts ?? 5),
+    });
+    session.supervisor = supervisor;
+    supervisor.start();
+  }
+
+  #onTranscoder(entry: Entry, session: Session, status: FfmpegStatus, maxRestarts: number): void {
+    if (session.ended || entry.session !== session) return;
+    switch (status.state) {
+      case 'running':
+        if (entry.state !== 'live') this.#setState(entry, 'starting', 'transcoding; waiting for the first manifest');
+        return;
+      case 'backoff':
+        this.#options.metrics?.ffmpegRestarted(entry.config.name);
+        this.#setState(entry, 'starting', `transcoder exited (${describeExit(status)}); restart ${status.consecutiveFailures} of ${maxRestarts}`);
+        return;
+      case 'ended':
+        void this.#end(entry, session, 'offline', 'input ended');
+        return;
+      case 'failed':
+        void this.#end(entry, session, 'error', `transcoder failed ${status.consecutiveFailures} times in a row (${describeExit(status)})`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Ends a session: state first, then its ffmpeg is stopped and its manifest ended. */
+  #end(entry: Entry, session: Session, state: 'offline' | 'error', reason: string): Promise<void> {
+    if (session.ended) return session.finished;
+    session.ended = true;
+    session.endedAt = new Date();
+    session.abort.abort();
+    if (entry.session === session) this.#setState(entry, state, reason);
+    session.finished = (async () => {
+      await session.supervisor?.stop();
+      session.feed?.end();
+      // A publisher whose stream failed or was removed is let go too.
+      session.publisher?.disconnect();
+      this.#endManifest(entry, session);
+    })();
+    return session.finished;
+  }
+
+  /** If ffmpeg left its live manifest behind (it died, or never got to write the final one), the origin ends it. */
+  #endManifest(entry: Entry, session: Session): void {
+    const { name } = entry.config;
+    const stream = this.#options.store.stream(name);
+    const manifest = stream?.manifest(MANIFEST);
+    if (stream === undefined || manifest === undefined || manifest.info.type !== 'dynamic') return;
+    const ours = manifest.info.representations.some((r) => session.runTags.some((tag) => r.media?.includes(tag)));
+    if (!ours) return;
+    const ended = endedManifest(stream, MANIFEST);
+    if (ended === undefined) return;
+    this.#options.store.putManifest(name, MANIFEST, ended);
+    this.#logger.info({ stream: name, session: session.id }, 'manifest ended by the origin (ffmpeg left it live)');
+  }
+
+  #setState(entry: Entry, state: StreamState, reason: string | null): void {
+    if (entry.state === state && entry.reason === reason) return;
+    const changed = entry.state !== state;
+    entry.state = state;
+    entry.reason = reason;
+    if (changed) entry.since = new Date();
+    const record = { stream: entry.config.name, state, reason, session: entry.session?.id };
+    if (state === 'error') this.#logger.error(record, `stream ${entry.config.name}: ${reason}`);
+    else if (changed) this.#logger.info(record, `stream ${entry.config.name} ${state}`);
+    else this.#logger.debug(record, `stream ${entry.config.name} ${state}`);
+    if (changed) this.#options.metrics?.streamState(entry.config.name, state);
+  }
+
+  #tick(): void {
+    this.#ticks += 1;
+    const sample = this.#ticks % 4 === 0;
+    for (const entry of this.#streams.values()) {
+      const { name } = entry.config;
+      const manifest = this.#options.store.stream(name)?.manifest(MANIFEST);
+      if (manifest !== entry.manifest) {
+        entry.manifest = manifest;
+        entry.renditions = manifest === undefined ? [] : readRenditions(manifest);
+      }
+      const session = entry.session;
+      const tag = session?.runTags.at(-1);
+      if (
+        entry.state === 'starting' &&
+        session !== undefined &&
+        !session.ended &&
+        tag !== undefined &&
+        manifest?.info.type === 'dynamic' &&
+        manifest.info.representations.some((r) => r.media?.includes(tag))
+      ) {
+        this.#setState(entry, 'live', null);
+      }
+      if (sample && this.#options.ingestMeter !== undefined) entry.ingestBitrate = this.#options.ingestMeter.bitrate(name);
+    }
+  }
+
+  #summary(entry: Entry): StreamSummary {
+    const { config, session } = entry;
+    const { source } = config;
+    const status = session?.supervisor?.status();
+    const exit = status?.lastExit;
+    return {
+      name: config.name,
+      source:
+        source.type === 'pull'
+          ? { type: 'pull', url: redactUrl(source.url), loop: source.loop ?? false }
+          : source.type === 'srt'
+            ? { type: 'srt', port: source.port }
+            : { type: source.type },
+      keyRequired: config.key !== undefined,
+      state: entry.state,
+      reason: entry.reason,
+      since: entry.since.toISOString(),
+      session:
+        session === undefined
+          ? null
+          : {
+              id: session.id,
+              startedAt: session.startedAt.toISOString(),
+              endedAt: session.endedAt?.toISOString() ?? null,
+              publisher: session.publisher?.ip ?? null,
+              runTag: session.runTags.at(-1) ?? null,
+            },
+      renditions: entry.renditions,
+      ingestBitrate: entry.state === 'live' || entry.state === 'starting' ? entry.ingestBitrate : 0,
+      viewers: this.#options.store.stream(config.name)?.stats().liveReaders ?? 0,
+      transcoder:
+        status === undefined
+          ? null
+          : {
+              state: status.state,
+              pid: status.pid ?? null,
+              restarts: status.restarts,
+              speed: session?.speed ?? null,
+              lastExit:
+                exit === undefined
+                  ? null
+                  : { code: exit.code, signal: exit.signal, at: exit.at, lastLines: exit.lastLines.map((line) => line.split(this.#internalToken).join('***')) },
+            },
+      manifest: `/live/${config.name}/${MANIFEST}`,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import Fastify from 'fastify';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/index.js';
+import { StreamManager } from '../src/ingest/stream-manager.js';
+import { apiRoutes } from '../src/origin/api-routes.js';
+import { SegmentStore } from '../src/store/segment-store.js';
+import { captureLogger } from './helpers.js';
+
+describe('apiRoutes', () => {
+  const store = new SegmentStore();
+  const { transcode, latency } = defaultConfig();
+  const streams = new StreamManager({ store, logger: captureLogger().logger, transcode, latency });
+  streams.declare([{ name: 'cam', source: { type: 'rtmp' } }]);
+  afterAll(async () => {
+    await streams.close();
+    store.close();
+  });
+
+  async function app(token?: string) {
+    const fastify = Fastify();
+    await fastify.register(apiRoutes, { streams, token });
+    return fastify;
+  }
+
+  it('lists and gets streams as no-store JSON; 404 names an unknown stream', async () => {
+    const fastify = await app();
+    const list = await fastify.inject({ method: 'GET', url: '/api/streams' });
+    expect(list.statusCode).toBe(200);
+    expect(list.headers['cache-control']).toBe('no-store');
+    expect(list.json().streams.map((s: { name: string }) => s.name)).toEqual(['cam']);
+    expect((await fastify.inject({ method: 'GET', url: '/api/streams/cam' })).json()).toMatchObject({ name: 'cam', state: 'offline' });
+    expect((await fastify.inject({ method: 'GET', url: '/api/streams/nope' })).json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'no stream nope' });
+  });
+
+  it('with a token: 401 with a Bearer challenge without one, 403 with another, 200 with it', async () => {
+    const fastify = await app('api-s3cret');
+    const none = await fastify.inject({ method: 'GET', url: '/api/streams' });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="llstream api"');
+    const wrong = await fastify.inject({ method: 'DELETE', url: '/api/streams/cam', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.json()).toEqual({ statusCode: 403, error: 'Forbidden', message: 'wrong API token' });
+    expect(streams.get('cam')).toBeDefined();
+    expect((await fastify.inject({ method: 'GET', url: '/api/streams', headers: { authorization: 'Bearer api-s3cret' } })).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/index.js';
+import { InvalidStreamError, pullInputArgs, StreamExistsError, StreamManager } from '../src/ingest/stream-manager.js';
+import { SegmentStore } from '../src/store/segment-store.js';
+import { captureLogger } from './helpers.js';
+
+describe('pullInputArgs', () => {
+  it('reads files at their native rate, loops with -stream_loop -1', () => {
+    expect(pullInputArgs('/media/a.mp4', false)).toEqual(['-re']);
+    expect(pullInputArgs('file:/media/a.mp4', true)).toEqual(['-stream_loop', '-1', '-re']);
+  });
+
+  it('gives network inputs a read timeout, -timeout where the demuxer ignores -rw_timeout', () => {
+    expect(pullInputArgs('http://cam/live.ts', false, [], 5)).toEqual(['-rw_timeout', '5000000']);
+    expect(pullInputArgs('rtsp://cam/stream', false, ['-rtsp_transport', 'tcp'])).toEqual(['-timeout', '10000000', '-rtsp_transport', 'tcp']);
+    expect(pullInputArgs('udp://239.0.0.1:1234', false)).toEqual(['-timeout', '10000000']);
+    expect(pullInputArgs('https://cdn/vod.mp4', true)).toEqual(['-stream_loop', '-1', '-re', '-rw_timeout', '10000000']);
+  });
+});
+
+describe('StreamManager', () => {
+  const manager = () => {
+    const store = new SegmentStore();
+    const { transcode, latency } = defaultConfig();
+    return { store, streams: new StreamManager({ store, logger: captureLogger().logger, transcode, latency }) };
+  };
+
+  it('refuses stream declarations it could not run, naming the problem', async () => {
+    const { store, streams } = manager();
+    streams.declare([{ name: 'a', source: { type: 'srt', port: 9000 }, key: '0123456789' }]);
+    expect(() => streams.declare([{ name: 'a', source: { type: 'rtmp' } }])).toThrow(StreamExistsError);
+    expect(() => streams.declare([{ name: 'b', source: { type: 'srt', port: 9001 }, key: 'short' }])).toThrow(
+      new InvalidStreamError('stream b: an SRT stream key is the SRT passphrase and must be 10 to 79 characters (got 5)'),
+    );
+    expect(() => streams.declare([{ name: 'c', source: { type: 'srt', port: 9000 } }])).toThrow('stream c: SRT port 9000 is already used by stream a');
+    expect(() => streams.declare([{ name: 'bad name', source: { type: 'rtmp' } }])).toThrow(InvalidStreamError);
+    await expect(streams.add({ name: 'd', source: { type: 'pull', url: '/nonexistent/d.mp4' } })).rejects.toThrow(
+      'file /nonexistent/d.mp4 does not exist or cannot be read',
+    );
+    expect(streams.list().map((s) => s.name)).toEqual(['a']);
+    await streams.close();
+    store.close();
+  });
+
+  it('lists declared streams before they start, with passwords out of pulled URLs', async () => {
+    const { store, streams } = manager();
+    streams.declare([{ name: 'cam', key: 'k', source: { type: 'pull', url: 'rtsp://admin:hunter2@10.0.0.5/stream' } }]);
+    expect(streams.get('cam')).toMatchObject({
+      name: 'cam',
+      state: 'offline',
+      reason: 'not started',
+      keyRequired: true,
+      source: { type: 'pull', url: 'rtsp://admin:***@10.0.0.5/stream', loop: false },
+      session: null,
+      renditions: [],
+      ingestBitrate: 0,
+      viewers: 0,
+      transcoder: null,
+      manifest: '/live/cam/manifest.mpd',
+    });
+    expect(streams.publishKeys.streamKey('cam')).toBe('k');
+    expect(streams.publishKeys.streamKey('other')).toBeUndefined();
+    expect(await streams.remove('cam')).toBe(true);
+    expect(await streams.remove('cam')).toBe(false);
+    await streams.close();
+    store.close();
+  });
+});
