@@ -2,6 +2,7 @@
 // time on this machine, and how much CPU does it leave?
 //
 //   flock /tmp/bench.lock npm run bench:ladder -- --seconds 60
+//   (options: --warmup S, --codec h264|av1, --preset NAME|NUMBER)
 //
 // Runs the built-in test source exactly as the origin does (testsrc2 720p30
 // stamped with the capture time, decoded once, split and scaled to 720p,
@@ -23,12 +24,22 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { buildTestSourceArgs, createOrigin, DEFAULT_FONT_FILE, defaultConfig, runTag, X264_PRESETS, type X264Preset } from '../src/index.js';
+import {
+  buildTestSourceArgs,
+  createOrigin,
+  DEFAULT_FONT_FILE,
+  DEFAULT_PRESETS,
+  defaultConfig,
+  runTag,
+  X264_PRESETS,
+  type X264Preset,
+} from '../src/index.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
+    codec: { type: 'string', default: 'h264' },
     preset: { type: 'string' },
   },
 });
@@ -36,9 +47,20 @@ const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 if (!(seconds > 0) || !(warmup >= 0)) throw new Error('--seconds must be positive and --warmup not negative');
 const config = defaultConfig();
+if (values.codec === 'av1') {
+  config.transcode.codec = 'av1';
+  config.transcode.preset = DEFAULT_PRESETS.av1;
+} else if (values.codec !== 'h264') {
+  throw new Error('--codec: expected h264 or av1');
+}
 if (values.preset !== undefined) {
-  if (!(X264_PRESETS as readonly string[]).includes(values.preset)) throw new Error(`--preset: expected one of ${X264_PRESETS.join(', ')}`);
-  config.transcode.preset = values.preset as X264Preset;
+  if (config.transcode.codec === 'av1') {
+    config.transcode.preset = Number(values.preset);
+    if (!Number.isInteger(config.transcode.preset) || config.transcode.preset < 0 || config.transcode.preset > 13) throw new Error('--preset: expected an SVT-AV1 preset 0 to 13');
+  } else {
+    if (!(X264_PRESETS as readonly string[]).includes(values.preset)) throw new Error(`--preset: expected one of ${X264_PRESETS.join(', ')}`);
+    config.transcode.preset = values.preset as X264Preset;
+  }
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux (getconf CLK_TCK)

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTranscodeArgs, defaultConfig, probeInput, type Origin } from '../src/index.js';
-import { makeMediaFixtures } from './media-fixtures.js';
+import { makeCaptionedVideo, makeMediaFixtures, readCaptions } from './media-fixtures.js';
 import { download, getText, startOrigin } from './helpers.js';
 
 const schema = fileURLToPath(new URL('./fixtures/dash-schema/DASH-MPD.xsd', import.meta.url));
@@ -147,6 +147,29 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
     const rate = description.getElementsByTagName('PlaybackRate')[0]!;
     expect(['target', 'min', 'max'].map((name) => latency.getAttribute(name))).toEqual(['1500', '800', '4000']);
     expect(['min', 'max'].map((name) => rate.getAttribute(name))).toEqual(['0.95', '1.05']);
+  });
+
+  it('passes CEA-608 captions of the input video through to every rendition', async () => {
+    const input = { url: await makeCaptionedVideo(directory) };
+    expect(await readCaptions(input.url)).toContain('HI');
+    const config = defaultConfig();
+    config.transcode.ladder = [
+      { name: '240p', height: 240, bitrate: 400_000 },
+      { name: '120p', height: 120, bitrate: 150_000 },
+    ];
+    const args = buildTranscodeArgs({ input, probe: await probeInput(input), transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'cc', runTag: 'cc1' });
+    // No -re: the 2 s file goes through as fast as ffmpeg can.
+    const transcoder = spawn('ffmpeg', args, { stdio: 'ignore' });
+    const [code] = (await once(transcoder, 'close')) as [number];
+    expect(code).toBe(0);
+    for (const representation of ['0', '1']) {
+      const file = join(directory, `cc-${representation}.mp4`);
+      const init = await fetchBytes(`${origin.url}/live/cc/init-cc1-${representation}.m4s`);
+      const bytes = Buffer.concat([init, await fetchBytes(`${origin.url}/live/cc/seg-cc1-${representation}-00001.m4s`)]);
+      await writeFile(file, bytes);
+      // Decoded by ffmpeg's CEA-608 decoder from the rendition's H.264 SEI.
+      expect(await readCaptions(file)).toContain('HI');
+    }
   });
 
   it('serves a manifest that validates against the DASH MPD schema (xmllint)', async () => {

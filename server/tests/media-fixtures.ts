@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -15,6 +15,84 @@ export interface MediaFixtures {
   av: string;
   /** 1 s of stereo AAC, no video. */
   audioOnly: string;
+}
+
+/** Odd parity in bit 7, as CEA-608 bytes carry it. */
+const parity = (byte: number): number => {
+  let ones = 0;
+  for (let bit = 0; bit < 7; bit += 1) ones += (byte >> bit) & 1;
+  return ones % 2 === 0 ? byte | 0x80 : byte;
+};
+
+/**
+ * An H.264 SEI NAL unit (Annex B) with ATSC A/53 user data carrying one
+ * CEA-608 field-1 byte pair: payload type 4 (ITU-T T.35), country 0xB5,
+ * provider 0x0031, `GA94`, cc_data with cc_count 1.
+ */
+function a53Sei(pair: readonly [number, number]): Buffer {
+  const payload = [0xb5, 0x00, 0x31, 0x47, 0x41, 0x39, 0x34, 0x03, 0x40 | 1, 0xff, 0xfc, parity(pair[0]), parity(pair[1]), 0xff];
+  const rbsp = [0x06, 0x04, payload.length, ...payload, 0x80];
+  const escaped: number[] = [];
+  let zeros = 0;
+  for (const byte of rbsp) {
+    if (zeros >= 2 && byte <= 3) {
+      escaped.push(3);
+      zeros = 0;
+    }
+    escaped.push(byte);
+    zeros = byte === 0 ? zeros + 1 : 0;
+  }
+  return Buffer.from([0, 0, 0, 1, ...escaped]);
+}
+
+/**
+ * Writes `{directory}/captioned.mp4`: 2 s of 320x240 30 fps H.264 whose
+ * frames carry CEA-608 captions in A/53 SEI, the way broadcast encoders send
+ * them: a pop-on caption "HI" (RCL, H I, EOC) in the first frames. ffmpeg
+ * cannot author 608, so the SEI is inserted into x264's Annex B output
+ * before each access unit's first slice.
+ */
+export async function makeCaptionedVideo(directory: string): Promise<string> {
+  const plain = join(directory, 'plain.h264');
+  const captioned = join(directory, 'captioned.h264');
+  const output = join(directory, 'captioned.mp4');
+  await run('ffmpeg', [
+    ...['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=2'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-g', '30', '-x264-params', 'aud=1', '-f', 'h264', plain],
+  ]);
+  const input = await readFile(plain);
+  const script: Array<[number, number]> = [[0x14, 0x20], [0x14, 0x20], [0x48, 0x49], [0x14, 0x2f], [0x14, 0x2f]];
+  const starts: number[] = [];
+  for (let i = 0; i + 3 < input.length; i += 1) {
+    if (input[i] === 0 && input[i + 1] === 0 && input[i + 2] === 1) {
+      starts.push(i > 0 && input[i - 1] === 0 ? i - 1 : i);
+      i += 2;
+    }
+  }
+  const parts: Buffer[] = [];
+  let frame = 0;
+  let seiWritten = false;
+  starts.forEach((start, k) => {
+    const nal = input.subarray(start, starts[k + 1] ?? input.length);
+    const type = nal[nal[2] === 1 ? 3 : 4]! & 0x1f;
+    // An access unit delimiter starts each frame; the SEI goes before its first slice.
+    if (type === 9) seiWritten = false;
+    if ((type === 1 || type === 5) && !seiWritten) {
+      parts.push(a53Sei(script[frame] ?? [0, 0]));
+      frame += 1;
+      seiWritten = true;
+    }
+    parts.push(nal);
+  });
+  await writeFile(captioned, Buffer.concat(parts));
+  await run('ffmpeg', ['-hide_banner', '-v', 'error', '-y', '-framerate', '30', '-i', captioned, '-c', 'copy', output]);
+  return output;
+}
+
+/** The CEA-608 captions ffmpeg decodes from a file's video, as SubRip text. */
+export async function readCaptions(file: string): Promise<string> {
+  const { stdout } = await run('ffmpeg', ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `movie=${file}[out0+subcc]`, '-map', '0:s', '-f', 'srt', '-']);
+  return stdout;
 }
 
 /** Writes the {@link MediaFixtures} into `directory` (about 0.5 s of CPU). */

@@ -158,7 +158,8 @@ const NATIVE_BY_COUNT = ['mono', 'mono', 'stereo', '3.0', '4.0', '5.0', '5.1', '
  * has a standard configuration for it. ffmpeg's AAC encoder writes any
  * other layout (including `5.1(side)`, which is what AC-3 and E-AC-3 5.1
  * decode to) with a program config element (channelConfiguration 0), which
- * players' MP4 parsers do not all accept; so side surrounds are relabelled
+ * Chromium's MP4 parser refuses (checked with Chromium 156 MSE: "stream
+ * parsing failed" on the init segment); so side surrounds are relabelled
  * as back surrounds (same speakers, no remix) and unusual layouts are
  * remixed to the standard layout with the same channel count.
  */
