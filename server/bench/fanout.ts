@@ -4,7 +4,8 @@
 //   flock /tmp/bench.lock npm run bench:fanout -- --readers 1,200 --seconds 20
 //
 // Three processes, so that the readers' CPU is not the origin's:
-// - the origin (the `llstream-origin` CLI, no test source) as a child process;
+// - the origin (createOrigin in fanout-origin.ts, open HTTP ingest on
+//   loopback, no streams of its own) as a child process;
 // - ffmpeg publishing one rendition (testsrc2 720p30, libx264 zerolatency,
 //   dash muxer in low-latency mode: one CMAF chunk per frame, PRFT);
 // - this process: N readers that behave like a low-latency player (manifest,
@@ -113,7 +114,7 @@ const port = await freePort();
 const originUrl = `http://127.0.0.1:${port}`;
 const origin = startProcess(
   process.execPath,
-  ['--import', 'tsx', 'src/cli.ts', '--port', String(port), '--host', '127.0.0.1', '--no-test-source', '--log-level', 'warn', '--log-format', 'json'],
+  ['--import', 'tsx', 'bench/fanout-origin.ts', String(port)],
   'origin',
 );
 {
