@@ -77,7 +77,8 @@ function cpuSeconds(pid: number): number {
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const mean = (list: number[]): number => list.reduce((a, b) => a + b, 0) / list.length;
 
-const origin = createOrigin({ port: 0, host: '127.0.0.1', testSource: false, logLevel: 'warn', latency: config.latency });
+// Open HTTP ingest on loopback: this process's own ffmpeg publishes without a key.
+const origin = createOrigin({ port: 0, host: '127.0.0.1', testSource: false, openIngest: true, logLevel: 'warn', latency: config.latency });
 const url = await origin.listen();
 const args = buildTestSourceArgs({
   originUrl: url,

@@ -121,9 +121,9 @@ const even = (value: number): number => Math.max(2, 2 * Math.round(value / 2));
 /**
  * The renditions an input gets: the ladder's rungs at or below the input's
  * height, highest first, each as wide as the input's display aspect ratio
- * makes it (rounded to even; see {@link Rendition.width}). An input below the lowest rung gets one
- * rendition at its own height (even, rounded down) with the lowest rung's
- * bitrate. Representation ids follow the order.
+ * makes it (rounded to even; see {@link Rendition.width}). An input below
+ * the lowest rung gets one rendition at its own height (even, rounded down)
+ * with the lowest rung's bitrate. Representation ids follow the order.
  */
 export function selectRenditions(ladder: readonly LadderRung[], video: Pick<ProbedVideo, 'width' | 'height' | 'sampleAspectRatio'>): Rendition[] {
   const displayAspect = (video.width * video.sampleAspectRatio) / video.height;
@@ -320,7 +320,6 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
     ...(options.subtitleOutputs ?? []).flat(),
   ];
 }
-
 
 /** Options of {@link buildTestSourceArgs}. */
 export interface TestSourceArgsOptions {
