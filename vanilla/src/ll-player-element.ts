@@ -23,6 +23,7 @@ const STATUS_TEXT: Partial<Record<PlayerSnapshot['status'], string>> = {
   loading: 'Loading…',
   stalled: 'Buffering…',
   paused: 'Paused',
+  offline: 'Stream offline: waiting for it to come back…',
 };
 
 const template = document.createElement('template');

@@ -113,6 +113,18 @@ describe('createPlayer across publisher sessions', () => {
     expect(player.getSnapshot().status).toBe('loading');
   });
 
+  it('shows a long stall as offline when the manifest says the stream ended, or the stream is gone', async () => {
+    for (const ended of [{ status: 200, body: mpd(FIRST).replace('dynamic', 'static') }, { status: 404, body: '' }]) {
+      const { fake, player } = playing();
+      manifest = ended;
+      fake.emit('waiting');
+      await advance(3000);
+      expect(player.getSnapshot().status).toBe('offline');
+      expect(fake.loadCount).toBe(1);
+      player.destroy();
+    }
+  });
+
   it('resumes after a manifest failure once the stream is live again', async () => {
     const { fake, player } = playing();
     const statuses: string[] = [];

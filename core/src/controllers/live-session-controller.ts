@@ -54,6 +54,8 @@ export function readManifestSession(text: string): ManifestSession | null {
  * every {@link LiveSessionTiming.pollInterval} and reloads the engine as soon
  * as the manifest describes a live session other than the one that stopped:
  * players come back by themselves when the publisher does, with no page reload.
+ * A stall whose manifest says the presentation ended (or is gone: 404) turns
+ * into status `offline`.
  */
 export class LiveSessionController implements Controller {
   #engine: Engine;
@@ -104,10 +106,18 @@ export class LiveSessionController implements Controller {
     try {
       const url = new URL(src, globalThis.document?.baseURI);
       const response = await fetch(url, { cache: 'no-store', signal: polling.signal });
-      // A 404 while the publisher is away is the normal case: keep waiting.
-      if (!response.ok) return;
+      if (!response.ok) {
+        // The origin forgot the stream: its publisher has been away a while. Keep waiting.
+        if (response.status === 404 || response.status === 410) this.#markOffline();
+        return;
+      }
       const session = readManifestSession(await response.text());
-      if (polling.signal.aborted || session === null || !session.live) return;
+      if (polling.signal.aborted || session === null) return;
+      if (!session.live) {
+        // The engine may not fetch the MPD again for minutes (minimumUpdatePeriod): say what the manifest says.
+        this.#markOffline();
+        return;
+      }
       if (session.availabilityStartTime !== null && session.availabilityStartTime === this.#sessionStart) return;
       this.#engine.load(src, { autoplay: true, resume: true });
     } catch {
@@ -115,6 +125,11 @@ export class LiveSessionController implements Controller {
     } finally {
       if (this.#polling === polling) this.#polling = null;
     }
+  }
+
+  /** A stall that is really the end of the stream is shown as such. */
+  #markOffline(): void {
+    if (this.#store.getSnapshot().status === 'stalled') this.#store.update({ status: 'offline' });
   }
 
   #stopWatching(): void {
