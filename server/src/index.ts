@@ -94,3 +94,20 @@ export {
   type TranscodeInput,
 } from './transcode/ffmpeg-args.js';
 export type { ManifestFixup, ManifestOptions } from './packaging/manifest.js';
+// subtitles (helper C)
+export { parseWebVtt, parseTimestamp, formatTimestamp, WebVttError, WebVttStreamReader, type SubtitleCue, type WebVttDocument } from './packaging/subtitles/webvtt.js';
+export { wvttInitSegment, wvttMediaSegment, wvttSampleData, packedLanguage, WVTT_TRACK_ID, type WvttSample, type WvttInitOptions, type WvttSegmentOptions } from './packaging/subtitles/wvtt.js';
+export { segmentSamples, type SampleInterval } from './packaging/subtitles/cue-samples.js';
+export { addTextAdaptationSets, readVideoTimeline, TEXT_BANDWIDTH, type TextTrackEntry, type VideoTimeline } from './packaging/subtitles/text-adaptation-set.js';
+export {
+  SubtitlePackager,
+  SubtitleFileError,
+  SUBTITLE_TRACK_ID_PATTERN,
+  LANGUAGE_PATTERN,
+  type SidecarSubtitle,
+  type SubtitlePackagerOptions,
+  type SubtitleTrackInfo,
+  type SubtitleUpload,
+} from './packaging/subtitles/subtitle-packager.js';
+export { subtitleOutputs, subtitleUploadPath, inputTrackId, TEXT_SUBTITLE_CODECS, type SubtitleOutputsOptions } from './packaging/subtitles/subtitle-outputs.js';
+export { subtitleRoutes, type SubtitleRoutesOptions } from './origin/subtitle-routes.js';

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { subtitleOutputs, type InputProbe } from '../src/index.js';
+
+const probe: Pick<InputProbe, 'subtitles'> = {
+  subtitles: [
+    { index: 2, codec: 'mov_text', language: 'eng', title: 'English SDH' },
+    { index: 3, codec: 'hdmv_pgs_subtitle', language: 'fra', title: null },
+    { index: 4, codec: 'ass', language: null, title: null },
+  ],
+};
+
+describe('subtitleOutputs', () => {
+  it('writes each text track as WebVTT to its own upload, flushing every cue; bitmap tracks are skipped', () => {
+    const auth = ['-headers', 'Authorization: Bearer tok-en_1\r\n'];
+    expect(subtitleOutputs(probe, 'http://127.0.0.1:8080', 'demo', { ingestKey: 'tok-en_1' })).toEqual([
+      ['-map', '0:2', '-c:s', 'webvtt', '-flush_packets', '1', '-f', 'webvtt', '-method', 'PUT', ...auth, 'http://127.0.0.1:8080/ingest/demo/subtitles/s2.vtt?language=eng&label=English+SDH'],
+      ['-map', '0:4', '-c:s', 'webvtt', '-flush_packets', '1', '-f', 'webvtt', '-method', 'PUT', ...auth, 'http://127.0.0.1:8080/ingest/demo/subtitles/s4.vtt?language=und'],
+    ]);
+  });
+
+  it('has nothing to add for an input without text subtitles, and sends no header without a key', () => {
+    expect(subtitleOutputs({ subtitles: [] }, 'http://o', 'demo')).toEqual([]);
+    expect(subtitleOutputs({ subtitles: [probe.subtitles[2]!] }, 'http://o', 'x')[0]).not.toContain('-headers');
+  });
+
+  it('refuses a key that cannot go into a header', () => {
+    expect(() => subtitleOutputs(probe, 'http://o', 'demo', { ingestKey: 'a b\r\nX-Evil: 1' })).toThrow(/token68/);
+  });
+});
