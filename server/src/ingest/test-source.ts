@@ -1,10 +1,9 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import type { Logger } from 'pino';
 import type { LatencyConfig, TranscodeConfig } from '../config/config-schema.js';
-import { buildTestSourceArgs, DEFAULT_FONT_FILE, runTag } from '../transcode/ffmpeg-args.js';
-import { FfmpegSupervisor, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
+import { DEFAULT_FONT_FILE } from '../transcode/ffmpeg-args.js';
+import type { FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
 
 /** Options of the built-in test source. */
 export interface TestSourceOptions {
@@ -93,30 +92,4 @@ export async function checkTestSource(options: TestSourceOptions = {}): Promise<
     latency: options.latency,
     supervision: options.supervision,
   };
-}
-
-/**
- * Starts the built-in test source: ffmpeg under supervision, publishing
- * the timecode-stamped test pattern, transcoded to the ladder in one
- * process, to `originUrl`'s ingest route, with a new segment-name tag on
- * every (re)start.
- * @param originUrl base URL ffmpeg reaches the origin at, e.g. `http://127.0.0.1:8080`.
- */
-export function startTestSource(source: ResolvedTestSource, originUrl: string, logger: Logger): FfmpegSupervisor {
-  const supervisor = new FfmpegSupervisor({
-    ...source.supervision,
-    command: source.ffmpegPath,
-    args: () =>
-      buildTestSourceArgs({
-        originUrl,
-        stream: source.stream,
-        runTag: runTag(),
-        fontFile: source.fontFile,
-        ...(source.transcode === undefined ? {} : { transcode: source.transcode }),
-        ...(source.latency === undefined ? {} : { latency: source.latency }),
-      }),
-    logger: logger.child({ component: 'test-source', stream: source.stream }),
-  });
-  supervisor.start();
-  return supervisor;
 }
