@@ -9,6 +9,8 @@ import { IngestMeter } from '../ingest/ingest-meter.js';
 import { StreamManager, type SupervisionOptions } from '../ingest/stream-manager.js';
 import { checkTestSource, type TestSourceOptions } from '../ingest/test-source.js';
 import { OriginMetrics } from '../metrics/origin-metrics.js';
+import { SubtitlePackager } from '../packaging/subtitles/subtitle-packager.js';
+import { subtitleOutputs } from '../packaging/subtitles/subtitle-outputs.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
 import type { FfmpegSupervisor } from '../transcode/ffmpeg-supervisor.js';
 import { apiRoutes } from './api-routes.js';
@@ -19,6 +21,7 @@ import { healthRoute } from './health-route.js';
 import { ingestRoutes } from './ingest-routes.js';
 import { metricsRoute } from './metrics-route.js';
 import { playbackRoutes } from './playback-routes.js';
+import { subtitleRoutes } from './subtitle-routes.js';
 import { timeRoute } from './time-route.js';
 
 /** Options of {@link createOrigin}. */
@@ -97,6 +100,8 @@ export interface Origin {
   readonly testSource: FfmpegSupervisor | undefined;
   /** Every stream's lifecycle (also behind `/api/streams`). */
   readonly streams: StreamManager;
+  /** Text tracks: input subtitles and sidecar files, packaged as live WebVTT. */
+  readonly subtitles: SubtitlePackager;
   /**
    * Checks the test source's prerequisites, binds, then starts the test
    * source against the bound port.
@@ -172,7 +177,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   };
 
   const latency = options.latency ?? defaultConfig().latency;
-  const streams = new StreamManager({
+  const streams: StreamManager = new StreamManager({
     store,
     logger,
     transcode: options.transcode ?? defaultConfig().transcode,
@@ -185,9 +190,13 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     openIngest: options.openIngest,
     metrics,
     supervision: options.supervision,
+    // The input's text subtitle tracks, as WebVTT uploads from the same ffmpeg.
+    subtitleOutputs: ({ stream, probe, originUrl }) => subtitleOutputs(probe, originUrl, stream, { ingestKey: streams.publishKeys.internalToken }),
   });
   streams.declare(options.streams ?? []);
-  void app.register(ingestRoutes, { store, keys: streams.publishKeys, manifest: () => ({ latency }) });
+  const subtitles = new SubtitlePackager({ store, logger });
+  void app.register(ingestRoutes, { store, keys: streams.publishKeys, manifest: (stream) => ({ latency, fixups: [subtitles.manifestFixup(stream)] }) });
+  void app.register(subtitleRoutes, { packager: subtitles, keys: streams.publishKeys });
   void app.register(apiRoutes, { streams, token: options.apiToken });
   void app.register(async (viewerFacing) => {
     await viewerFacing.register(cors, {
@@ -224,8 +233,11 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       return testStream === undefined ? undefined : streams.supervisor(testStream);
     },
     streams,
+    subtitles,
     async listen() {
       const source = options.testSource === false ? undefined : await checkTestSource({ latency, ...options.testSource });
+      // A missing or broken sidecar file is a configuration error: nothing is bound.
+      for (const stream of options.streams ?? []) for (const sidecar of stream.subtitles ?? []) await subtitles.attachSidecar(stream.name, sidecar);
       await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
       url = urlOf(app.server.address() as AddressInfo);
       logger.info({ url }, 'origin listening');
@@ -247,6 +259,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     close() {
       closing ??= (async () => {
         await streams.close();
+        subtitles.close();
         store.close();
         await app.close();
       })();
