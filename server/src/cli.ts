@@ -3,8 +3,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import type { OriginConfig } from './config/config-schema.js';
 import { ConfigError, defaultConfig, loadConfig } from './config/load-config.js';
+import { InvalidStreamError, StreamExistsError } from './ingest/stream-manager.js';
 import { TestSourceUnavailableError } from './ingest/test-source.js';
-import { createOrigin } from './origin/create-origin.js';
+import { createOrigin, type Origin } from './origin/create-origin.js';
 import { STREAM_NAME_PATTERN } from './origin/names.js';
 
 function port(value: string): number {
@@ -32,6 +33,7 @@ const program = new Command('llstream-server')
   .option('--no-test-source', 'do not start the built-in ffmpeg test source')
   .addOption(new Option('--test-stream <name>', 'stream name the test source publishes').default(defaults.testSource.stream).argParser(streamName))
   .option('--ffmpeg <path>', 'ffmpeg binary', defaults.ffmpeg.path)
+  .addOption(new Option('--rtmp-port <port>', 'RTMP publish port (used when a stream has source rtmp)').default(defaults.rtmp.port).argParser(port))
   .addOption(new Option('--public-url <url>', 'base URL viewers reach the origin by, for UTCTiming (default: from each request)').argParser(absoluteUrl))
   .addOption(
     new Option('--log-level <level>', 'log level').default(defaults.log.level).choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
@@ -49,6 +51,7 @@ const flags = program.opts<{
   testSource: boolean;
   testStream: string;
   ffmpeg: string;
+  rtmpPort: number;
   publicUrl?: string;
   logLevel: OriginConfig['log']['level'];
   logFormat?: 'json' | 'pretty';
@@ -70,6 +73,7 @@ if (given('publicUrl')) config.server.publicUrl = flags.publicUrl;
 if (given('testSource')) config.testSource.enabled = flags.testSource;
 if (given('testStream')) config.testSource.stream = flags.testStream;
 if (given('ffmpeg')) config.ffmpeg.path = flags.ffmpeg;
+if (given('rtmpPort')) config.rtmp.port = flags.rtmpPort;
 if (given('logLevel')) config.log.level = flags.logLevel;
 if (given('logFormat')) config.log.format = flags.logFormat;
 const logFormat = config.log.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
@@ -78,16 +82,29 @@ const logger = pino({
   level: config.log.level,
   ...(logFormat === 'pretty' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
 });
-const origin = createOrigin({
-  port: config.server.port,
-  host: config.server.host,
-  latency: config.latency,
-  testSource: config.testSource.enabled
-    ? { stream: config.testSource.stream, ffmpegPath: config.ffmpeg.path, transcode: config.transcode, latency: config.latency }
-    : false,
-  logger,
-  ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
-});
+let origin: Origin;
+try {
+  origin = createOrigin({
+    port: config.server.port,
+    host: config.server.host,
+    latency: config.latency,
+    transcode: config.transcode,
+    streams: config.streams,
+    rtmp: config.rtmp.enabled ? { port: config.rtmp.port } : false,
+    srt: config.srt.enabled,
+    ffmpeg: { path: config.ffmpeg.path, ffprobePath: config.ffmpeg.ffprobePath },
+    testSource: config.testSource.enabled
+      ? { stream: config.testSource.stream, ffmpegPath: config.ffmpeg.path, transcode: config.transcode, latency: config.latency }
+      : false,
+    logger,
+    ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
+  });
+} catch (error) {
+  // A stream the config declares that cannot be run (e.g. an SRT key that is no valid passphrase).
+  if (!(error instanceof InvalidStreamError || error instanceof StreamExistsError)) throw error;
+  process.stderr.write(`${program.name()}: ${flags.config ?? 'config'}: ${error.message}\n`);
+  process.exit(2);
+}
 if (flags.config !== undefined) logger.info({ config: flags.config }, 'config loaded');
 
 let stopping = false;

@@ -111,3 +111,35 @@ export {
 } from './packaging/subtitles/subtitle-packager.js';
 export { subtitleOutputs, subtitleUploadPath, inputTrackId, TEXT_SUBTITLE_CODECS, type SubtitleOutputsOptions } from './packaging/subtitles/subtitle-outputs.js';
 export { subtitleRoutes, type SubtitleRoutesOptions } from './origin/subtitle-routes.js';
+// sources and lifecycle (helper S)
+export {
+  StreamManager,
+  StreamExistsError,
+  InvalidStreamError,
+  pullInputArgs,
+  type ManagedSource,
+  type ManagedStream,
+  type RenditionSummary,
+  type SessionSummary,
+  type StreamManagerOptions,
+  type StreamState,
+  type StreamSummary,
+  type SupervisionOptions,
+  type TranscoderSummary,
+} from './ingest/stream-manager.js';
+export {
+  RtmpIngest,
+  parseRtmpPath,
+  RTMP_APP,
+  type PublishDecision,
+  type RtmpIngestOptions,
+  type RtmpPath,
+  type RtmpPublisher,
+  type RtmpPublishRequest,
+} from './ingest/rtmp-server.js';
+export { SrtListener, TsFeed, checkSrtPassphrase, SRT_PASSPHRASE_LENGTH, type HeadOptions, type SrtListenerOptions } from './ingest/srt-listener.js';
+export { endPresentation, endedManifest, mediaEnd } from './ingest/ended-manifest.js';
+export { IngestMeter } from './ingest/ingest-meter.js';
+export { checkIngestKey, createInternalToken, keysMatch, presentedKey, type KeyCheck, type PublishKeys } from './auth/stream-keys.js';
+export { apiRoutes, type ApiRoutesOptions } from './origin/api-routes.js';
+export type { FfmpegProgress } from './transcode/ffmpeg-supervisor.js';

@@ -555,7 +555,17 @@ export class StreamManager {
       publisher.disconnect();
       return;
     }
-    const input = { url: rtmp.playUrl(publisher.stream), inputArgs: ['-rw_timeout', String((this.#options.inputTimeout ?? 10) * 1_000_000)] };
+    const input = {
+      url: rtmp.playUrl(publisher.stream),
+      inputArgs: [
+        ...['-rw_timeout', String((this.#options.inputTimeout ?? 10) * 1_000_000)],
+        // The FLV header announces audio and video whatever the publisher
+        // sends; without a bound, a video-only publisher would hold probe
+        // and transcoder 5 s each waiting for audio. Codec headers come
+        // first on RTMP, so 1.5 s of media is plenty.
+        ...['-analyzeduration', '1500000'],
+      ],
+    };
     this.#begin(entry, { input, probe: (signal) => this.#probe(input, signal), publisher, finite: false });
   }
 
@@ -796,7 +806,7 @@ export class StreamManager {
             },
       renditions: entry.renditions,
       ingestBitrate: entry.state === 'live' || entry.state === 'starting' ? entry.ingestBitrate : 0,
-      viewers: this.#options.store.stream(config.name)?.stats().liveReaders ?? 0,
+      viewers: this.#options.store.stream(config.name)?.stats().openReaders ?? 0,
       transcoder:
         status === undefined
           ? null
