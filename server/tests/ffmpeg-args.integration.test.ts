@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTranscodeArgs, defaultConfig, probeInput, type Origin } from '../src/index.js';
-import { makeCaptionedVideo, makeMediaFixtures, readCaptions } from './media-fixtures.js';
+import { makeCaptionedVideo, makeMediaFixtures, readCaptions, type MediaFixtures } from './media-fixtures.js';
 import { download, getText, startOrigin } from './helpers.js';
 
 const schema = fileURLToPath(new URL('./fixtures/dash-schema/DASH-MPD.xsd', import.meta.url));
@@ -37,13 +37,14 @@ async function fetchBytes(url: string): Promise<Buffer> {
 describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
   let origin: Origin & { url: string };
   let directory: string;
+  let media: MediaFixtures;
   let ffmpeg: ChildProcess | undefined;
   let mpd: string;
   const stream = () => origin.store.stream('film');
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'llstream-transcode-'));
-    const media = await makeMediaFixtures(directory);
+    media = await makeMediaFixtures(directory);
     const config = defaultConfig();
     config.latency = { target: 1.5, min: 0.8, max: 4, minPlaybackRate: 0.95, maxPlaybackRate: 1.05 };
     origin = await startOrigin({ latency: config.latency });
@@ -120,25 +121,10 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
   });
 
   it('puts key frames at the same presentation times on every rendition, one at the start of each segment', async () => {
-    const keyFrames: Record<string, string[]> = {};
-    for (const representation of ['0', '1']) {
-      const init = await fetchBytes(`${origin.url}/live/film/init-${TAG}-${representation}.m4s`);
-      keyFrames[representation] = [];
-      for (const number of [2, 3]) {
-        const segment = await fetchBytes(`${origin.url}/live/film/seg-${TAG}-${representation}-0000${number}.m4s`);
-        const packets = (await ffprobe(Buffer.concat([init, segment]), ['-select_streams', 'v', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0']))
-          .trim()
-          .split('\n')
-          .map((line) => line.split(','));
-        expect(packets.length).toBeGreaterThanOrEqual(25);
-        expect(packets[0]![1]).toMatch(/^K/);
-        expect(packets.filter(([, flags]) => flags!.startsWith('K'))).toHaveLength(1);
-        keyFrames[representation]!.push(packets[0]![0]!);
-      }
-    }
-    expect(keyFrames['0']).toEqual(keyFrames['1']);
+    const times = await keyFrameTimes('film', TAG, '0', [2, 3]);
+    expect(await keyFrameTimes('film', TAG, '1', [2, 3])).toEqual(times);
     // Segment n starts at (n - 1) × 1 s.
-    expect(keyFrames['0']!.map(Number)).toEqual([1, 2]);
+    expect(times.map(Number)).toEqual([1, 2]);
   });
 
   it("announces the config's latency targets and playback rates in the ServiceDescription", () => {
@@ -147,6 +133,42 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
     const rate = description.getElementsByTagName('PlaybackRate')[0]!;
     expect(['target', 'min', 'max'].map((name) => latency.getAttribute(name))).toEqual(['1500', '800', '4000']);
     expect(['min', 'max'].map((name) => rate.getAttribute(name))).toEqual(['0.95', '1.05']);
+  });
+
+  /** Presentation times of the key frames in each of `numbers` segments of a representation, checking each segment starts with its only one. */
+  async function keyFrameTimes(stream: string, tag: string, representation: string, numbers: number[]): Promise<string[]> {
+    const init = await fetchBytes(`${origin.url}/live/${stream}/init-${tag}-${representation}.m4s`);
+    const times: string[] = [];
+    for (const number of numbers) {
+      const segment = await fetchBytes(`${origin.url}/live/${stream}/seg-${tag}-${representation}-${String(number).padStart(5, '0')}.m4s`);
+      const packets = (await ffprobe(Buffer.concat([init, segment]), ['-select_streams', 'v', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0']))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(','));
+      expect(packets.length).toBeGreaterThanOrEqual(25);
+      expect(packets[0]![1]).toMatch(/^K/);
+      expect(packets.filter(([, flags]) => flags!.startsWith('K'))).toHaveLength(1);
+      times.push(packets[0]![0]!);
+    }
+    return times;
+  }
+
+  it('encodes AV1 (libsvtav1, low delay) with a key frame at every segment start on every rendition', async () => {
+    const config = defaultConfig();
+    config.transcode.codec = 'av1';
+    config.transcode.preset = 12;
+    const input = { url: media.av };
+    const args = buildTranscodeArgs({ input, probe: await probeInput(input), transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'av1', runTag: 'av1' });
+    // No -re: the 2 s file goes through as fast as ffmpeg can.
+    const transcoder = spawn('ffmpeg', args, { stdio: 'ignore' });
+    const [code] = (await once(transcoder, 'close')) as [number];
+    expect(code).toBe(0);
+    const served = (await getText(`${origin.url}/live/av1/manifest.mpd`)).body;
+    const codecs = [...served.matchAll(/<Representation [^>]*codecs="([^"]+)"/g)].map((match) => match[1]);
+    expect(codecs).toEqual([expect.stringMatching(/^av01\.0\./), expect.stringMatching(/^av01\.0\./), 'mp4a.40.2', 'mp4a.40.2']);
+    const times = await keyFrameTimes('av1', 'av1', '0', [1, 2]);
+    expect(await keyFrameTimes('av1', 'av1', '1', [1, 2])).toEqual(times);
+    expect(times.map(Number)).toEqual([0, 1]);
   });
 
   it('passes CEA-608 captions of the input video through to every rendition', async () => {
