@@ -1,10 +1,39 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Origin } from '../src/index.js';
 import { apiStream, fetchManifest, publish, startIngestOrigin, transcoderStarts, validateMpd, type Publisher } from './ingest-helpers.js';
 
 const run = promisify(execFile);
+
+/** An AMF0 string. */
+const amfString = (text: string): Buffer => Buffer.concat([Buffer.from([2, 0, text.length]), Buffer.from(text)]);
+
+/**
+ * A client that completes the RTMP handshake, then sends a `connect`
+ * command without `tcUrl` (which makes node-media-server's parser throw),
+ * followed by random bytes. Resolves when the origin closes the connection.
+ */
+function sendMalformedConnect(port: number): Promise<void> {
+  const transactionId = Buffer.alloc(9);
+  transactionId.writeDoubleBE(1, 1);
+  const command = Buffer.concat([amfString('connect'), transactionId, Buffer.from([3, 0, 3]), Buffer.from('app'), amfString('live'), Buffer.from([0, 0, 9])]);
+  const header = Buffer.alloc(12);
+  header[0] = 0x03; // fmt 0, chunk stream 3
+  header.writeUIntBE(command.length, 4, 3);
+  header[7] = 0x14; // AMF0 command
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(Buffer.concat([Buffer.from([3]), randomBytes(1536), randomBytes(1536), header, command, randomBytes(2000)]));
+    });
+    socket.on('error', () => undefined);
+    // Read what the origin sends (its handshake), or 'close' would wait for it.
+    socket.resume();
+    socket.on('close', () => resolve());
+  });
+}
 
 describe('RTMP publish through node-media-server (real ffmpeg publishers)', () => {
   let origin: Origin & { url: string };
@@ -108,6 +137,11 @@ describe('RTMP publish through node-media-server (real ffmpeg publishers)', () =
     expect(relive.type).toBe('dynamic');
     expect(relive.ast).not.toBe(live.ast);
     await again.stop('SIGKILL');
+  });
+
+  it('drops a malformed connection with a log line instead of crashing', async () => {
+    await sendMalformedConnect(origin.streams.rtmpPort!);
+    expect(records.find((r) => r.msg === 'malformed RTMP data; connection dropped')).toMatchObject({ level: 40, err: { message: 'Invalid URL' } });
   });
 
   it('takes a publisher without a key for a stream declared without one', async () => {

@@ -1,10 +1,11 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Origin } from '../src/index.js';
 import { getText } from './helpers.js';
-import { apiStream, fetchManifest, startIngestOrigin, validateMpd } from './ingest-helpers.js';
+import { apiStream, fetchManifest, ONE_RUNG, startIngestOrigin, validateMpd } from './ingest-helpers.js';
 import { makeMediaFixtures, type MediaFixtures } from './media-fixtures.js';
 
 async function api(origin: { url: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -22,11 +23,16 @@ describe('StreamManager: pulled files and URLs, the streams API, failing ffmpeg 
   let media: MediaFixtures;
   let origin: Origin & { url: string };
   let records: Array<Record<string, unknown>>;
+  /** Accepts TCP connections and never answers. */
+  let silent: net.Server;
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'llstream-pull-'));
     media = await makeMediaFixtures(directory);
+    silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     ({ origin, records } = await startIngestOrigin({
+      inputTimeout: 2,
       streams: [
         { name: 'looped', source: { type: 'pull', url: media.av, loop: true } },
         { name: 'missing', source: { type: 'pull', url: join(directory, 'nope.mp4') } },
@@ -36,6 +42,7 @@ describe('StreamManager: pulled files and URLs, the streams API, failing ffmpeg 
   }, 20_000);
   afterAll(async () => {
     await origin?.close();
+    silent.close();
     await rm(directory, { recursive: true, force: true });
   });
 
@@ -62,6 +69,14 @@ describe('StreamManager: pulled files and URLs, the streams API, failing ffmpeg 
     });
     expect(records.some((r) => r.level === 50 && r.stream === 'novideo' && String(r.reason).includes('no video'))).toBe(true);
     expect((await apiStream(origin, 'looped')).state).toBe('live');
+  });
+
+  it('gives up on a URL that never answers: error after the input timeout, with the reason', async () => {
+    const { port } = silent.address() as net.AddressInfo;
+    expect((await api(origin, 'POST', '/api/streams', { name: 'silent', url: `http://127.0.0.1:${port}/live.ts` })).status).toBe(201);
+    await vi.waitFor(async () => expect((await apiStream(origin, 'silent')).state).toBe('error'), { timeout: 10_000, interval: 200 });
+    expect((await apiStream(origin, 'silent')).reason).toMatch(/^input http:\/\/127\.0\.0\.1:\d+\/live\.ts cannot be read: .*Connection timed out$/);
+    expect((await api(origin, 'DELETE', '/api/streams/silent')).status).toBe(204);
   });
 
   it('POST /api/streams adds a pulled stream (201), refuses bad bodies (400 with field issues), taken names (409), missing files (422)', async () => {
@@ -178,5 +193,19 @@ describe('StreamManager when ffmpeg dies without writing its final manifest', ()
     expect(Number(/^PT([\d.]+)S$/.exec(ended.duration ?? '')?.[1])).toBeGreaterThanOrEqual(1);
     expect(ended.xml).not.toMatch(/minimumUpdatePeriod|timeShiftBufferDepth/);
     await validateMpd(ended.xml);
+  });
+});
+
+describe('the built-in test source as a stream', () => {
+  let origin: Origin & { url: string };
+  afterAll(() => origin?.close());
+
+  it('is listed in GET /api/streams and goes live', async () => {
+    ({ origin } = await startIngestOrigin({ testSource: { stream: 'demo', transcode: ONE_RUNG } }));
+    await vi.waitFor(async () => expect(await apiStream(origin, 'demo')).toMatchObject({ state: 'live', source: { type: 'test' } }), {
+      timeout: 15_000,
+      interval: 200,
+    });
+    expect(origin.testSource?.status().state).toBe('running');
   });
 });

@@ -76,6 +76,8 @@ export interface OriginOptions {
   ffmpeg?: { path?: string; ffprobePath?: string };
   /** Restart timing and cap of every stream's ffmpeg. @defaultValue 5 restarts in a row, from 0.5 s doubling */
   supervision?: SupervisionOptions;
+  /** Longest wait for a pulled or published input to answer, seconds (probe and ffmpeg's network reads). @defaultValue 10 s */
+  inputTimeout?: number;
   /** Bearer token `/api/*` requires. @defaultValue none: open */
   apiToken?: string;
   /**
@@ -190,6 +192,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     openIngest: options.openIngest,
     metrics,
     supervision: options.supervision,
+    inputTimeout: options.inputTimeout,
     // The input's text subtitle tracks, as WebVTT uploads from the same ffmpeg.
     subtitleOutputs: ({ stream, probe, originUrl }) => subtitleOutputs(probe, originUrl, stream, { ingestKey: streams.publishKeys.internalToken }),
   });
