@@ -246,6 +246,19 @@ describe('SubtitlePackager', () => {
     expect(bytes.includes('from the old run')).toBe(false);
   });
 
+  it("keeps the run's names for the publisher's last, static manifest (no availabilityStartTime)", () => {
+    setUp();
+    liveUpload('demo');
+    const live = textNames(publish('demo', manifest('r1')));
+    const ended = manifest('r1')
+      .replace('type="dynamic"', 'type="static" mediaPresentationDuration="PT4.5S"')
+      .replace(/availabilityStartTime="[^"]*"/, '')
+      .replace('timeShiftBufferDepth="PT5.0S"', '');
+    expect(textNames(publish('demo', ended)).init).toBe(live.init);
+    // A new availabilityStartTime is a new run.
+    expect(textNames(publish('demo', manifest('r1', new Date(Date.now() + 60_000)))).init).not.toBe(live.init);
+  });
+
   it('reports a sidecar file that is missing or not WebVTT, naming the file and line; nothing is attached', async () => {
     setUp();
     const missing = join(workDir, 'missing.vtt');

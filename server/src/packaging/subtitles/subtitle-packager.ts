@@ -95,7 +95,7 @@ interface OpenNumber {
 }
 
 interface Run {
-  readonly timeline: VideoTimeline;
+  timeline: VideoTimeline;
   /** Next video segment number to look for; undefined until the first is found. */
   nextNumber: number | undefined;
   readonly open: Map<number, OpenNumber>;
@@ -238,8 +238,15 @@ export class SubtitlePackager {
         this.#logger.warn({ stream }, 'subtitles need a number-addressed video SegmentTemplate with a fixed duration; manifest served without them');
         return;
       }
-      if (state.run?.timeline.runKey !== timeline.runKey) this.#startRun(stream, state, timeline);
-      addTextAdaptationSets(mpd, timeline, [...state.tracks.values()].map((track) => this.#entry(timeline, track)));
+      const run = state.run;
+      if (run !== undefined && continuesRun(run.timeline, timeline)) {
+        // The same run's names, whatever else this manifest says.
+        run.timeline = { ...timeline, runKey: run.timeline.runKey, availabilityStartTime: run.timeline.availabilityStartTime };
+      } else {
+        this.#startRun(stream, state, timeline);
+      }
+      const current = state.run!.timeline;
+      addTextAdaptationSets(mpd, current, [...state.tracks.values()].map((track) => this.#entry(current, track)));
     };
   }
 
@@ -397,6 +404,23 @@ export class SubtitlePackager {
       if (cue.start < writtenUntil) log.debug({ start: cue.start, writtenUntil }, 'subtitle cue arrived after its segment was written');
     }
   }
+}
+
+/**
+ * Whether `next` is a later manifest of the run that `current` started:
+ * the same video addressing, and the same availabilityStartTime unless
+ * `next` has none (ffmpeg's last, static, manifest of a run drops it).
+ */
+function continuesRun(current: VideoTimeline, next: VideoTimeline): boolean {
+  return (
+    next.representationId === current.representationId &&
+    next.media === current.media &&
+    next.timescale === current.timescale &&
+    next.duration === current.duration &&
+    next.startNumber === current.startNumber &&
+    next.presentationTimeOffset === current.presentationTimeOffset &&
+    (next.availabilityStartTime === undefined || next.availabilityStartTime === current.availabilityStartTime)
+  );
 }
 
 function checkTrackInfo(info: SubtitleTrackInfo): void {
