@@ -227,6 +227,20 @@ export class SrtListener {
     this.#logger.info({ encrypted: options.passphrase !== undefined }, 'SRT listener waiting for a caller');
   }
 
+  /**
+   * Drops the current caller (if any) by restarting the listener process;
+   * the next caller starts a new publish.
+   */
+  async dropCaller(): Promise<void> {
+    if (this.#closed || this.#feed === undefined) return;
+    const supervisor = this.#supervisor;
+    this.#supervisor = undefined;
+    this.#endFeed();
+    this.#logger.info('SRT caller dropped');
+    await supervisor?.stop();
+    this.start();
+  }
+
   /** Stops listening (and ends a publish in progress). */
   async close(): Promise<void> {
     this.#closed = true;

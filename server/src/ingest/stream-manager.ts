@@ -719,6 +719,7 @@ export class StreamManager {
       session.feed?.end();
       // A publisher whose stream failed or was removed is let go too.
       session.publisher?.disconnect();
+      if (session.feed !== undefined && state === 'error') await entry.srt?.dropCaller();
       this.#endManifest(entry, session);
     })();
     return session.finished;
