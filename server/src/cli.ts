@@ -98,6 +98,7 @@ try {
       : false,
     logger,
     ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
+    ...(config.api.token === undefined ? {} : { apiToken: config.api.token }),
   });
 } catch (error) {
   // A stream the config declares that cannot be run (e.g. an SRT key that is no valid passphrase).

@@ -161,10 +161,12 @@ describe('buildTranscodeArgs', () => {
     expect(args.at(-1)).toBe('http://127.0.0.1:40123/ingest/film/manifest.mpd');
     expect(valueOf(args, '-progress')).toBe('pipe:1');
     expect(valueOf(args, '-http_opts')).toBeUndefined();
+    // Players re-read the MPD every 2 s, so they see an ended or restarted stream (ffmpeg's default is 500 s).
+    expect(valueOf(args, '-update_period')).toBe('2');
   });
 
   it('sends the ingest key as a bearer token on every upload, and refuses one a header cannot carry', () => {
-    expect(valueOf(buildTranscodeArgs({ ...base, ingestKey: 'k3y_ABC-12.x' }), '-http_opts')).toBe('headers=Authorization\\: Bearer k3y_ABC-12.x');
+    expect(valueOf(buildTranscodeArgs({ ...base, ingestKey: 'k3y_ABC-12.x' }), '-http_opts')).toBe('headers=Authorization\\: Bearer k3y_ABC-12.x\\\r\\\n');
     expect(() => buildTranscodeArgs({ ...base, ingestKey: 'a b\r\nX-Evil: 1' })).toThrow(/token68/);
   });
 

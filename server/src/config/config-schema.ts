@@ -182,6 +182,13 @@ export interface OriginConfig {
     /** ffprobe binary, a path or a name on PATH. @defaultValue `'ffprobe'` */
     ffprobePath: string;
   };
+  api: {
+    /**
+     * Bearer token `/api/*` requires (`Authorization: Bearer TOKEN`), at least
+     * 16 characters. @defaultValue none: the API is open, so keep the port private
+     */
+    token?: string;
+  };
   log: {
     /** pino level. @defaultValue `'info'` */
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -362,6 +369,12 @@ export const originConfigSchema = z
       .strictObject({
         path: z.string().min(1, { error: 'expected a path' }).default('ffmpeg'),
         ffprobePath: z.string().min(1, { error: 'expected a path' }).default('ffprobe'),
+      })
+      .prefault({}),
+    api: z
+      .strictObject({
+        // Bearer token for /api/*; without one the API is open (keep it on a private network then).
+        token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional(),
       })
       .prefault({}),
     log: z

@@ -228,7 +228,9 @@ function videoEncoderArgs(transcode: TranscodeConfig, renditions: Rendition[], f
 function ingestKeyArgs(key: string | undefined): string[] {
   if (key === undefined) return [];
   if (!/^[A-Za-z0-9._~+/=-]+$/.test(key)) throw new RangeError('ingest key must be token68 characters [A-Za-z0-9._~+/=-]');
-  return ['-http_opts', `headers=Authorization\\: Bearer ${key}`];
+  // ffmpeg wants each header line to end in CRLF (else it warns on every request); the escaped
+  // colon, CR and LF survive av_dict_parse_string's unescaping.
+  return ['-http_opts', `headers=Authorization\\: Bearer ${key}\\\r\\\n`];
 }
 
 /**
@@ -312,6 +314,9 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
     ...['-write_prft', '1', '-target_latency', decimal(latency.target)],
     ...['-min_playback_rate', decimal(latency.minPlaybackRate), '-max_playback_rate', decimal(latency.maxPlaybackRate)],
     ...['-use_timeline', '0', '-use_template', '1', '-window_size', '5', '-extra_window_size', '3'],
+    // minimumUpdatePeriod (whole seconds): ffmpeg's default of 500 s would let players miss for
+    // minutes that the stream ended (dynamic -> static) or restarted.
+    ...['-update_period', String(Math.max(2, Math.ceil(2 * transcode.segmentDuration)))],
     ...['-utc_timing_url', `${originUrl}/time`, '-adaptation_sets', adaptationSets],
     ...['-method', 'PUT', '-http_persistent', '1', ...ingestKeyArgs(options.ingestKey)],
     ...['-init_seg_name', `init-${runTag}-$RepresentationID$.m4s`],
