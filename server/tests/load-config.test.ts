@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       srt: { enabled: true },
       testSource: { enabled: true, stream: 'demo' },
       ffmpeg: { path: 'ffmpeg', ffprobePath: 'ffprobe' },
+      api: {},
       log: { level: 'info' },
       streams: [],
     });
