@@ -99,6 +99,7 @@ try {
     logger,
     ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
     ...(config.api.token === undefined ? {} : { apiToken: config.api.token }),
+    ...(config.metrics.token === undefined ? {} : { metricsToken: config.metrics.token }),
   });
 } catch (error) {
   // A stream the config declares that cannot be run (e.g. an SRT key that is no valid passphrase).

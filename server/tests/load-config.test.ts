@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       testSource: { enabled: true, stream: 'demo' },
       ffmpeg: { path: 'ffmpeg', ffprobePath: 'ffprobe' },
       api: {},
+      metrics: {},
       log: { level: 'info' },
       streams: [],
     });

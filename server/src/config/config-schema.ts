@@ -189,6 +189,13 @@ export interface OriginConfig {
      */
     token?: string;
   };
+  metrics: {
+    /**
+     * Bearer token `GET /metrics` requires, at least 16 characters.
+     * @defaultValue none: metrics are open to whoever reaches the port
+     */
+    token?: string;
+  };
   log: {
     /** pino level. @defaultValue `'info'` */
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -374,6 +381,11 @@ export const originConfigSchema = z
     api: z
       .strictObject({
         // Bearer token for /api/*; without one the API is open (keep it on a private network then).
+        token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional(),
+      })
+      .prefault({}),
+    metrics: z
+      .strictObject({
         token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional(),
       })
       .prefault({}),
