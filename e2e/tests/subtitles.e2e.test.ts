@@ -13,6 +13,11 @@ const run = promisify(execFile);
 const dashjsMain = createRequire(import.meta.url).resolve('dashjs');
 const dashjs = join(dashjsMain.slice(0, dashjsMain.lastIndexOf('/dashjs/') + '/dashjs/'.length), 'dist/modern/umd/dash.all.min.js');
 
+function srtTime(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  return `00:00:${String(Math.floor(ms / 1000)).padStart(2, '0')},${String(ms % 1000).padStart(3, '0')}`;
+}
+
 /** What the page reports about the video's text tracks. */
 interface TextTrackReport {
   kind: string;
@@ -33,11 +38,12 @@ describe('live subtitles in dash.js', () => {
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'llstream-e2e-subs-'));
-    // One cue almost all of the time, so whatever the join point, one is showing.
-    await writeFile(join(workDir, 'input.srt'), '1\n00:00:00,200 --> 00:00:05,800\nhello from the input track\n');
+    // A 0.35 s cue every 0.7 s: whatever the join point, one shows soon, and each is short enough to miss if late.
+    const srt = Array.from({ length: 9 }, (_, i) => `${i + 1}\n${srtTime(0.1 + 0.7 * i)} --> ${srtTime(0.45 + 0.7 * i)}\ncue ${i + 1}\n`);
+    await writeFile(join(workDir, 'input.srt'), srt.join('\n'));
     await run('ffmpeg', [
       ...['-hide_banner', '-loglevel', 'error', '-y'],
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-i', join(workDir, 'input.srt'), '-t', '6'],
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-i', join(workDir, 'input.srt'), '-t', '6.3'],
       ...['-map', '0:v', '-map', '1:s', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:s', 'mov_text', '-metadata:s:s:0', 'language=eng'],
       join(workDir, 'input.mp4'),
     ]);
@@ -65,7 +71,7 @@ describe('live subtitles in dash.js', () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it('lists both text tracks and shows their cues', async () => {
+  it('lists both text tracks, shows their cues, and shows input cues on time at a 1 s live latency', async () => {
     const manifest = await (await fetch(`${origin.url}/live/subs/manifest.mpd`)).text();
     expect(manifest).toMatch(/<AdaptationSet [^>]*contentType="text"[^>]*lang="eng"/);
     expect(manifest).toMatch(/<AdaptationSet [^>]*contentType="text"[^>]*lang="de"/);
@@ -78,7 +84,8 @@ describe('live subtitles in dash.js', () => {
     await page.evaluate((url) => {
       const dash = (window as unknown as { dashjs: { MediaPlayer(): { create(): Record<string, (...args: unknown[]) => unknown> } } }).dashjs;
       const player = dash.MediaPlayer().create();
-      player.updateSettings!({ streaming: { delay: { liveDelay: 2 }, text: { defaultEnabled: true } } });
+      // Latency from the MPD's ServiceDescription (1 s target): text must keep up with that.
+      player.updateSettings!({ streaming: { text: { defaultEnabled: true } } });
       player.initialize!(document.querySelector('video'), url, true);
       (window as unknown as { player: unknown }).player = player;
     }, `${origin.url}/live/subs/manifest.mpd`);
@@ -110,7 +117,8 @@ describe('live subtitles in dash.js', () => {
       expect(track.mode).toBe('showing');
       shown[language] = track.activeCues;
     }
-    expect(shown).toEqual({ en: ['hello from the input track'], de: ['Hallo aus der Sidecar-Datei'] });
+    expect(shown.en).toEqual([expect.stringMatching(/^cue \d$/)]);
+    expect(shown.de).toEqual(['Hallo aus der Sidecar-Datei']);
     // dash.js names its TextTracks by index; the MPD's Label reaches its track list.
     const labels = await page.evaluate(() =>
       (window as unknown as { player: { getTracksFor(type: string): Array<{ lang: string; labels: Array<{ text: string }> }> } }).player
@@ -120,6 +128,39 @@ describe('live subtitles in dash.js', () => {
     expect(labels).toContainEqual(['de', ['Deutsch']]);
     expect(await page.evaluate(() => document.querySelector('video')!.currentTime)).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
+
+    // On time at the live edge: each input cue becomes active when playback
+    // reaches its start, not when its text segment ends (text is sent in
+    // chunks while its video segment is still uploading).
+    await page.evaluate(() => {
+      const video = document.querySelector('video')!;
+      const player = (window as unknown as { player: { getTracksFor(type: string): Array<{ lang: string }>; setTextTrack(index: number): void; getCurrentLiveLatency(): number } }).player;
+      player.setTextTrack(player.getTracksFor('text').findIndex((track) => track.lang === 'en'));
+      const probe = { late: [] as number[], latency: [] as number[] };
+      (window as unknown as { probe: typeof probe }).probe = probe;
+      const seen = new Set<string>();
+      const track = [...video.textTracks].find((t) => t.language === 'en')!;
+      track.addEventListener('cuechange', () => {
+        for (const cue of [...(track.activeCues ?? [])]) {
+          const key = `${(cue as VTTCue).text}@${Math.round(cue.startTime * 10)}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          probe.late.push(video.currentTime - cue.startTime);
+          probe.latency.push(player.getCurrentLiveLatency());
+        }
+      });
+    });
+    await page.waitForTimeout(12_000);
+    const { late, latency } = await page.evaluate(() => (window as unknown as { probe: { late: number[]; latency: number[] } }).probe);
+    const sorted = [...late].sort((a, b) => a - b);
+    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    const medianLatency = [...latency].sort((a, b) => a - b)[Math.floor(latency.length / 2)]!;
+    console.log(`input cues over 12 s: ${late.length}, late by p50 ${at(0.5).toFixed(3)} s, p90 ${at(0.9).toFixed(3)} s, max ${at(1).toFixed(3)} s; live latency p50 ${medianLatency.toFixed(2)} s`);
+    // 1.4 cues a second (segment pieces of one cue count once).
+    expect(late.length).toBeGreaterThan(10);
+    // Measured: p90 7-16 ms; written only at segment ends, p90 was 230 ms at a 1 s live latency.
+    expect(at(0.9)).toBeLessThan(0.15);
+    expect(medianLatency).toBeLessThan(1.5);
     await page.close();
   });
 });

@@ -216,8 +216,10 @@ export class SrtListener {
         ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
         // libsrt options as input options: no URL escaping of the passphrase needed.
         ...(options.passphrase === undefined ? [] : ['-passphrase', options.passphrase, '-pbkeylen', '16']),
-        ...['-i', url],
-        ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-f', 'mpegts', 'pipe:1'],
+        // ffmpeg's default 5 s of stream analysis would be held back and then stay, as a
+        // backlog, between capture and availabilityStartTime for the whole session.
+        ...['-analyzeduration', '1000000', '-i', url],
+        ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-muxdelay', '0', '-f', 'mpegts', 'pipe:1'],
       ],
       onSpawn: (child) => this.#relay(child),
       onStateChange: (status) => this.#onStateChange(supervisor, status),

@@ -581,7 +581,10 @@ export class StreamManager {
       return;
     }
     this.#begin(entry, {
-      input: { url: 'pipe:0', inputArgs: ['-f', 'mpegts'] },
+      // The stream was probed already (#probeFeed); without a bound the transcoder would sit on
+      // 5 s of MPEG-TS (ffmpeg's default analyzeduration) before its first output, and that
+      // backlog would stay between capture and availabilityStartTime for the whole session.
+      input: { url: 'pipe:0', inputArgs: ['-f', 'mpegts', '-analyzeduration', '1000000'] },
       probe: (signal) => this.#probeFeed(feed, signal),
       feed,
       finite: true,

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { DEFAULT_FONT_FILE, timecodeFilterGraph } from '@llstream/server';
+
+/** An ffmpeg publishing to the origin the way an encoder (OBS, a hardware box) would. */
+export interface Publisher {
+  readonly child: ChildProcess;
+  /** ffmpeg's stderr so far (errors only: it runs at `-loglevel error`). */
+  readonly stderr: () => string;
+  /** Resolves with ffmpeg's exit code once it has exited (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Stops it like a disconnecting encoder (SIGINT: ffmpeg closes the connection) and waits. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A 1280x720 30 fps test pattern with a 1 kHz tone, stamped with the
+ * capture-time strip (../shared/spec/timecode-strip.md) at the publisher, so
+ * glass-to-glass latency is measurable through the origin's transcode.
+ * Encoded `ultrafast` to leave the CPU to the origin's ladder.
+ */
+function stampedPattern(): string[] {
+  return [
+    ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
+    ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'],
+    ...['-filter_complex', timecodeFilterGraph(DEFAULT_FONT_FILE), '-map', '[v]', '-map', '1:a'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-bf', '0', '-g', '30', '-b:v', '4000k'],
+    ...['-c:a', 'aac', '-b:a', '128k'],
+  ];
+}
+
+function run(output: string[]): Publisher {
+  const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...stampedPattern(), ...output], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    stderr: () => stderr,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Publishes over RTMP (FLV) to `url`, e.g. `rtmp://127.0.0.1:1935/live/cam?key=secret`. */
+export function publishRtmp(url: string): Publisher {
+  return run(['-f', 'flv', url]);
+}
+
+/** Publishes MPEG-TS over SRT (caller) to `url`, e.g. `srt://127.0.0.1:9000?passphrase=...&pbkeylen=16`. */
+export function publishSrt(url: string): Publisher {
+  return run(['-f', 'mpegts', url]);
+}
