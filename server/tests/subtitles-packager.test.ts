@@ -65,10 +65,10 @@ describe('SubtitlePackager', () => {
     workDir = await mkdtemp(join(tmpdir(), 'llstream-subs-'));
   });
   afterAll(() => rm(workDir, { recursive: true, force: true }));
-  const setUp = (): void => {
+  /** Ticks are driven by the tests; chunks before a segment's end only where a test asks for them. */
+  const setUp = (chunkInterval = 1_000_000): void => {
     store = new SegmentStore({ sweepInterval: 1_000_000 });
-    // Ticks are driven by the tests.
-    packager = new SubtitlePackager({ store, logger: pino({ level: 'silent' }), pollInterval: 1_000_000, cueGrace: GRACE });
+    packager = new SubtitlePackager({ store, logger: pino({ level: 'silent' }), pollInterval: 1_000_000, cueGrace: GRACE, chunkInterval });
   };
   afterEach(() => {
     packager?.close();
@@ -189,6 +189,41 @@ describe('SubtitlePackager', () => {
     expect(parsed(2).sequenceNumbers).toEqual([2]);
     // 4 does not exist yet: nothing was started for it.
     expect(store.stream('demo')!.segment(textName(4))).toBeUndefined();
+  });
+
+  it('sends a chunk with the cues so far while the video segment uploads, none for a quiet stretch', async () => {
+    setUp(250);
+    const upload = liveUpload('demo');
+    const names = textNames(publish('demo', manifest('r1')));
+    const video = store.beginSegment('demo', videoName('r1', 1));
+    const t0 = video.startedAt;
+    packager.tick(t0);
+    const text = store.stream('demo')!.segment(names.media(1))!;
+    upload.write(cueText('00:00.350', '00:00.900', 'early'));
+    // 300 ms in: the video has got to 0.2 s (less the grace); nothing shows before 0.35 s.
+    packager.tick(t0 + 300);
+    expect(text.chunkCount).toBe(0);
+    // 600 ms in: up to 0.5 s, with the cue from 0.35 s.
+    packager.tick(t0 + 600);
+    expect(text.chunkCount).toBe(1);
+    expect(text.state).toBe('uploading');
+    // Not again within the chunk interval.
+    packager.tick(t0 + 700);
+    expect(text.chunkCount).toBe(1);
+    video.finish();
+    packager.tick(t0 + 1000);
+    packager.tick(t0 + 1000 + GRACE);
+    expect(text.state).toBe('complete');
+    expect(text.chunkCount).toBe(2);
+    const parsed = parseWvtt(await bytesOf(store.stream('demo')!.segment(names.init)!), await bytesOf(text));
+    expect(parsed.baseMediaDecodeTimes).toEqual([0, 500]);
+    expect(parsed.sequenceNumbers).toEqual([1, 2]);
+    expect(parsed.samples.map((s) => [s.dts, s.duration, s.cues.map((c) => c.payl)])).toEqual([
+      [0, 350, []],
+      [350, 150, ['early']],
+      [500, 400, ['early']],
+      [900, 100, []],
+    ]);
   });
 
   it('writes an empty (vtte) segment for every number and aborts text N when video N breaks off', async () => {

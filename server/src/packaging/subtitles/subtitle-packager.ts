@@ -60,11 +60,13 @@ export interface SubtitlePackagerOptions {
    */
   pollInterval?: number;
   /**
-   * How long after its video segment completes a text segment is written,
-   * ms: room for a cue that ffmpeg wrote just before the video segment ended
-   * and that is still on its way over the other connection. ffmpeg writes a
+   * How far text is written behind the video, ms: a text segment is
+   * finished this long after its video segment completes, and chunks
+   * before that stop this far short of where the video has got. It is room
+   * for a cue still on its way over the other connection; ffmpeg writes a
    * cue when it reads it, before the video frame at the same time has been
-   * encoded, so this only has to cover the transport.
+   * encoded (measured: 40 to 50 ms ahead of that frame's upload with one
+   * small rendition), so this only has to cover the transport.
    * @defaultValue 100 ms
    */
   cueGrace?: number;
@@ -74,6 +76,15 @@ export interface SubtitlePackagerOptions {
    * @defaultValue 5 (ffmpeg's live window)
    */
   backfill?: number;
+  /**
+   * While its video segment is still uploading, how often a text segment
+   * gets a CMAF chunk with the cues up to where the video has got (less
+   * `cueGrace`), ms; only when a cue is showing in that stretch. Players
+   * fetching chunked (dash.js in low-latency mode) then have a cue long
+   * before they play it, instead of at the end of its segment.
+   * @defaultValue 250 ms
+   */
+  chunkInterval?: number;
 }
 
 interface Track {
@@ -91,7 +102,11 @@ interface Track {
 interface OpenNumber {
   readonly video: Segment;
   readonly text: Map<Track, Segment>;
+  /** Media time each text segment has been written up to, ticks. */
+  readonly written: Map<Track, number>;
   videoDoneAt: number | undefined;
+  /** Last time a chunk was considered, `performance.now()` ms. */
+  lastChunkAt: number;
 }
 
 interface Run {
@@ -100,6 +115,10 @@ interface Run {
   nextNumber: number | undefined;
   readonly open: Map<number, OpenNumber>;
   readonly initWritten: Set<Track>;
+  /** mfhd sequence number of each track's last chunk. */
+  readonly sequence: Map<Track, number>;
+  /** Media time (ticks) up to which each track has been written: a cue starting before it is late. */
+  readonly writtenUntil: Map<Track, number>;
 }
 
 interface StreamState {
@@ -117,8 +136,9 @@ const pad = (number: number): string => String(number).padStart(5, '0');
  * upload, see {@link SubtitlePackager.openUpload}) or from sidecar files.
  * Text segment N covers the time of video segment N: it is begun in the
  * store when video segment N starts uploading (so requests held for it get
- * their headers then, like video), and written (one CMAF chunk) and
- * finished when video segment N is complete plus {@link
+ * their headers then, like video), gets a CMAF chunk with the cues so far
+ * every {@link SubtitlePackagerOptions.chunkInterval} while one is showing,
+ * and is finished when video segment N is complete plus {@link
  * SubtitlePackagerOptions.cueGrace}; an aborted video segment aborts it.
  * A segment without cues is a valid empty one. Being store segments, text
  * segments get the hold rule, the window and the cache headers of video.
@@ -135,6 +155,7 @@ export class SubtitlePackager {
   #logger: Logger;
   #cueGrace: number;
   #backfill: number;
+  #chunkInterval: number;
   #streams = new Map<string, StreamState>();
   #timer: NodeJS.Timeout;
 
@@ -143,6 +164,7 @@ export class SubtitlePackager {
     this.#logger = options.logger;
     this.#cueGrace = options.cueGrace ?? 100;
     this.#backfill = options.backfill ?? 5;
+    this.#chunkInterval = options.chunkInterval ?? 250;
     this.#timer = setInterval(() => this.tick(), options.pollInterval ?? 50);
     this.#timer.unref();
   }
@@ -285,12 +307,23 @@ export class SubtitlePackager {
       for (let video = videoSegment(run.nextNumber); video !== undefined; video = videoSegment(run.nextNumber)) {
         const text = new Map<Track, Segment>();
         for (const track of state.tracks.values()) text.set(track, this.#store.beginSegment(name, this.#mediaName(run.timeline, track, run.nextNumber)));
-        run.open.set(run.nextNumber, { video, text, videoDoneAt: undefined });
+        const start = this.#segmentStart(run.timeline, run.nextNumber);
+        const written = new Map([...text.keys()].map((track) => [track, start]));
+        run.open.set(run.nextNumber, { video, text, written, videoDoneAt: undefined, lastChunkAt: now });
         run.nextNumber += 1;
       }
 
       for (const [number, open] of run.open) {
-        if (open.video.state === 'uploading' && videoSegment(number + 1) === undefined) continue;
+        const end = this.#segmentStart(run.timeline, number) + run.timeline.duration;
+        if (open.video.state === 'uploading' && videoSegment(number + 1) === undefined) {
+          if (now - open.lastChunkAt < this.#chunkInterval) continue;
+          open.lastChunkAt = now;
+          // Where the video has got: its segment started uploading with the
+          // frame at the segment's start, and a live encoder runs at real time.
+          const reached = this.#segmentStart(run.timeline, number) + Math.floor(((now - open.video.startedAt - this.#cueGrace) / 1000) * run.timeline.timescale);
+          this.#write(run, open, Math.min(end, reached), false);
+          continue;
+        }
         if (open.video.state === 'aborted') {
           for (const segment of open.text.values()) segment.abort();
           run.open.delete(number);
@@ -298,7 +331,7 @@ export class SubtitlePackager {
         }
         open.videoDoneAt ??= now;
         if (now - open.videoDoneAt < this.#cueGrace) continue;
-        this.#write(run.timeline, number, open);
+        this.#write(run, open, end, true);
         run.open.delete(number);
       }
     }
@@ -337,7 +370,7 @@ export class SubtitlePackager {
 
   #startRun(stream: string, state: StreamState, timeline: VideoTimeline): void {
     this.#endRun(stream, state);
-    state.run = { timeline, nextNumber: undefined, open: new Map(), initWritten: new Set() };
+    state.run = { timeline, nextNumber: undefined, open: new Map(), initWritten: new Set(), sequence: new Map(), writtenUntil: new Map() };
     this.#logger.info({ stream, run: timeline.runKey, tracks: [...state.tracks.keys()] }, 'subtitles follow a new publisher run');
   }
 
@@ -376,18 +409,37 @@ export class SubtitlePackager {
     return first;
   }
 
-  #write(timeline: VideoTimeline, number: number, open: OpenNumber): void {
-    const start = timeline.presentationTimeOffset + (number - timeline.startNumber) * timeline.duration;
-    const interval = { start, end: start + timeline.duration, timescale: timeline.timescale, presentationTimeOffset: timeline.presentationTimeOffset };
+  #segmentStart(timeline: VideoTimeline, number: number): number {
+    return timeline.presentationTimeOffset + (number - timeline.startNumber) * timeline.duration;
+  }
+
+  /**
+   * Writes each text segment of `open` up to `until` (ticks) as one CMAF
+   * chunk; with `final`, to its end, and finishes it. Short of the end, a
+   * chunk is only written when a cue shows in it: empty stretches wait for
+   * the next cue or the end, so a quiet track costs one chunk a segment.
+   */
+  #write(run: Run, open: OpenNumber, until: number, final: boolean): void {
+    const { timescale, presentationTimeOffset } = run.timeline;
     for (const [track, segment] of open.text) {
-      if (segment.state !== 'uploading') continue;
-      const samples = segmentSamples(track.cues, interval);
-      segment.append(wvttMediaSegment({ sequenceNumber: number, baseMediaDecodeTime: start, samples }));
+      const from = open.written.get(track)!;
+      if (segment.state !== 'uploading' || until <= from) {
+        if (final && segment.state === 'uploading') segment.finish();
+        continue;
+      }
+      const samples = segmentSamples(track.cues, { start: from, end: until, timescale, presentationTimeOffset });
+      if (!final && samples.every((sample) => sample.cues.length === 0)) continue;
+      const sequenceNumber = (run.sequence.get(track) ?? 0) + 1;
+      run.sequence.set(track, sequenceNumber);
+      segment.append(wvttMediaSegment({ sequenceNumber, baseMediaDecodeTime: from, samples }));
+      open.written.set(track, until);
+      run.writtenUntil.set(track, Math.max(run.writtenUntil.get(track) ?? 0, until));
+      if (!final) continue;
       segment.finish();
       // Live cues that ended before the next segment are not needed again.
       if (track.kind === 'input') {
-        const nextStart = (interval.end - timeline.presentationTimeOffset) / timeline.timescale;
-        track.cues = track.cues.filter((cue) => cue.end > nextStart);
+        const next = (until - presentationTimeOffset) / timescale;
+        track.cues = track.cues.filter((cue) => cue.end > next);
       }
     }
   }
@@ -395,22 +447,17 @@ export class SubtitlePackager {
   #addCues(stream: string, track: Track, cues: readonly SubtitleCue[], log: Logger): void {
     track.cues.push(...cues);
     const run = this.#streams.get(stream)?.run;
-    if (run === undefined) return;
-    // A cue whose start lies in a segment already written shows late (or not at all).
-    const written = run.nextNumber === undefined ? undefined : Math.min(run.nextNumber, ...run.open.keys());
-    if (written === undefined) return;
-    const writtenUntil = (written - run.timeline.startNumber) * (run.timeline.duration / run.timeline.timescale);
+    const writtenUntil = run?.writtenUntil.get(track);
+    if (run === undefined || writtenUntil === undefined) return;
+    const { timescale, presentationTimeOffset } = run.timeline;
     for (const cue of cues) {
-      if (cue.start < writtenUntil) log.debug({ start: cue.start, writtenUntil }, 'subtitle cue arrived after its segment was written');
+      const late = (writtenUntil - presentationTimeOffset) / timescale - cue.start;
+      // Shown from where its track was written up to, if it still lasts; or not at all.
+      if (late > 0) log.debug({ start: cue.start, late }, 'subtitle cue arrived after its time was written');
     }
   }
 }
 
-/**
- * Whether `next` is a later manifest of the run that `current` started:
- * the same video addressing, and the same availabilityStartTime unless
- * `next` has none (ffmpeg's last, static, manifest of a run drops it).
- */
 function continuesRun(current: VideoTimeline, next: VideoTimeline): boolean {
   return (
     next.representationId === current.representationId &&
