@@ -20,9 +20,9 @@ export interface OriginProcess {
 export interface StartOriginOptions {
   /** Extra CLI arguments. */
   args?: string[];
-  /** How long to wait for the first playable manifest of `waitForStream`. @defaultValue 20 000 ms */
+  /** How long to wait for the origin to answer (and for `waitForStream`'s first manifest). @defaultValue 20 000 ms */
   readyTimeoutMs?: number;
-  /** Stream whose manifest must be served before `startOrigin` resolves; `null` to skip. @defaultValue 'demo' */
+  /** Stream whose manifest must be served before `startOrigin` resolves; `null`: only wait for `/healthz`. @defaultValue 'demo' */
   waitForStream?: string | null;
 }
 
@@ -74,22 +74,22 @@ export async function startOrigin(options: StartOriginOptions = {}): Promise<Ori
   };
 
   const stream = options.waitForStream === undefined ? 'demo' : options.waitForStream;
-  if (stream !== null) {
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
-    // Readiness, not timing: the first manifest appears once ffmpeg has encoded
-    // its first segment, which takes a variable while on a loaded machine.
-    for (;;) {
-      if (child.exitCode !== null) {
-        throw new Error(`origin exited with ${child.exitCode} before ${stream} was ready:\n${logs.slice(-20).join('\n')}`);
-      }
-      const ok = await fetch(`${url}/live/${stream}/manifest.mpd`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`stream ${stream} not served within ${options.readyTimeoutMs ?? 20_000} ms:\n${logs.slice(-20).join('\n')}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+  const timeoutMs = options.readyTimeoutMs ?? 20_000;
+  const deadline = Date.now() + timeoutMs;
+  // Readiness, not timing: the origin listens once its preflight checks pass, and a
+  // stream's first manifest appears once ffmpeg has encoded its first segment.
+  const readyUrl = stream === null ? `${url}/healthz` : `${url}/live/${stream}/manifest.mpd`;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`origin exited with ${child.exitCode} before ${readyUrl} answered:\n${logs.slice(-20).join('\n')}`);
     }
+    const ok = await fetch(readyUrl).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${readyUrl} not served within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { url, port, child, logs, stop };
 }
