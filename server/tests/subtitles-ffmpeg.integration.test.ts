@@ -70,8 +70,21 @@ describe('subtitles from an input track, through real ffmpeg', () => {
       ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:s', 'mov_text', '-metadata:s:s:0', 'language=eng'],
       join(workDir, 'input.mp4'),
     ]);
+    // WebVTT in Matroska, with a cue identifier and settings.
+    await writeFile(join(workDir, 'positioned.vtt'), 'WEBVTT\n\nintro\n00:00.500 --> 00:01.500 line:0 align:start\npositioned\n');
+    await run('ffmpeg', [
+      ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=160x96:r=30', '-i', join(workDir, 'positioned.vtt')],
+      ...['-t', '2.5', '-map', '0:v', '-map', '1:s', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:s', 'copy', '-metadata:s:s:0', 'language=fra'],
+      join(workDir, 'positioned.mkv'),
+    ]);
     const transcode = { ...defaultConfig().transcode, preset: 'ultrafast' as const };
-    origin = await startOrigin({ streams: [{ name: 'subs', source: { type: 'pull', url: join(workDir, 'input.mp4') } }], transcode });
+    origin = await startOrigin({
+      streams: [
+        { name: 'subs', source: { type: 'pull', url: join(workDir, 'input.mp4') } },
+        { name: 'vtt', source: { type: 'pull', url: join(workDir, 'positioned.mkv') } },
+      ],
+      transcode,
+    });
   });
   afterAll(async () => {
     await origin?.close();
@@ -141,5 +154,18 @@ describe('subtitles from an input track, through real ffmpeg', () => {
     const firstWhite = frames.find((frame) => frame.luma > 128);
     expect(firstWhite?.time).toBeCloseTo(1.5, 1);
     expect(Math.abs(firstWhite!.time - cuesBySegment.get(2)![0]!.from)).toBeLessThan(1 / 30 + 0.001);
+  });
+
+  it('keeps the identifier and settings of a WebVTT input track', async () => {
+    const deadline = Date.now() + 15_000;
+    while (origin.streams.list().find((s) => s.name === 'vtt')?.state !== 'offline' && Date.now() < deadline) await sleep(250);
+    const sets = [...new DOMParser().parseFromString(await (await fetch(`${origin.url}/live/vtt/manifest.mpd`)).text(), 'text/xml').getElementsByTagName('AdaptationSet')];
+    const textTemplate = template(sets.find((set) => set.getAttribute('contentType') === 'text' && set.getAttribute('lang') === 'fra')!);
+    const base = `${origin.url}/live/vtt`;
+    const parsed = parseWvtt(
+      await fetchBytes(`${base}/${textTemplate.getAttribute('initialization')}`),
+      await fetchBytes(`${base}/${textTemplate.getAttribute('media')!.replace('$Number%05d$', '00001')}`),
+    );
+    expect(parsed.samples.flatMap((s) => s.cues)[0]).toEqual({ payl: 'positioned', iden: 'intro', sttg: 'line:0 align:start' });
   });
 });

@@ -18,6 +18,10 @@ describe('subtitleOutputs', () => {
     ]);
   });
 
+  it('copies a WebVTT track, keeping its cue identifiers and settings', () => {
+    expect(subtitleOutputs({ subtitles: [{ index: 1, codec: 'webvtt', language: 'deu', title: null }] }, 'http://o', 'x')[0]?.slice(0, 4)).toEqual(['-map', '0:1', '-c:s', 'copy']);
+  });
+
   it('has nothing to add for an input without text subtitles, and sends no header without a key', () => {
     expect(subtitleOutputs({ subtitles: [] }, 'http://o', 'demo')).toEqual([]);
     expect(subtitleOutputs({ subtitles: [probe.subtitles[2]!] }, 'http://o', 'x')[0]).not.toContain('-headers');

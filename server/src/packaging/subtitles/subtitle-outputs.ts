@@ -51,6 +51,8 @@ export function inputTrackId(subtitle: Pick<ProbedSubtitle, 'index'>): string {
  * The extra outputs of a stream's transcoder that deliver its input's text
  * subtitle tracks to the origin: per track, `-map 0:{index} -c:s webvtt
  * -flush_packets 1 -f webvtt -method PUT {originUrl}/ingest/{stream}/subtitles/s{index}.vtt?language=...&label=...`.
+ * WebVTT tracks are copied instead (`-c:s copy`): decoding would drop their
+ * cue identifiers and settings (position, alignment), which copying keeps.
  *
  * ffmpeg writes each cue to that one long chunked upload the moment it
  * decodes it (measured with ffmpeg 5.1: one upload chunk per cue, at the
@@ -72,7 +74,7 @@ export function subtitleOutputs(probe: Pick<InputProbe, 'subtitles'>, originUrl:
       const query = new URLSearchParams({ language: subtitle.language !== null && LANGUAGE_PATTERN.test(subtitle.language) ? subtitle.language : 'und' });
       if (subtitle.title !== null && subtitle.title !== '') query.set('label', subtitle.title);
       return [
-        ...['-map', `0:${subtitle.index}`, '-c:s', 'webvtt', '-flush_packets', '1', '-f', 'webvtt'],
+        ...['-map', `0:${subtitle.index}`, '-c:s', subtitle.codec === 'webvtt' ? 'copy' : 'webvtt', '-flush_packets', '1', '-f', 'webvtt'],
         ...['-method', 'PUT', ...(ingestKey === undefined ? [] : ['-headers', `Authorization: Bearer ${ingestKey}\r\n`])],
         `${originUrl}${subtitleUploadPath(stream, inputTrackId(subtitle))}?${query.toString()}`,
       ];
