@@ -320,7 +320,7 @@ export class SubtitlePackager {
           open.lastChunkAt = now;
           // Where the video has got: its segment started uploading with the
           // frame at the segment's start, and a live encoder runs at real time.
-          const reached = this.#segmentStart(run.timeline, number) + Math.floor(((now - open.video.startedAt - this.#cueGrace) / 1000) * run.timeline.timescale);
+          const reached = this.#segmentStart(run.timeline, number) + Math.round(((now - open.video.startedAt - this.#cueGrace) / 1000) * run.timeline.timescale);
           this.#write(run, open, Math.min(end, reached), false);
           continue;
         }
