@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import type { LLPlayerElement } from '@llstream/vanilla';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser } from '../src/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useOriginAndBrowser } from '../src/fixture.js';
 import { formatMeasurement, measureLatency } from '../src/measure.js';
-import { startOrigin, type OriginProcess } from '../src/origin.js';
 
 function processesMentioning(text: string): string {
   try {
@@ -17,20 +16,11 @@ function processesMentioning(text: string): string {
 // The main job, end to end: real ffmpeg test source -> real origin -> the demo
 // page's <ll-player> in headless Chromium, judged by the capture-time strip.
 describe('demo page', () => {
-  let origin: OriginProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    origin = await startOrigin();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.stop();
-  });
+  const env = useOriginAndBrowser();
 
   it('plays the test pattern under 1.5 s glass-to-glass, with the player estimate within 150 ms of the strip', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${origin.url}/`);
+    const page = await env.browser.context.newPage();
+    await page.goto(`${env.origin.url}/`);
     const readout = page.locator('ll-player').locator('[part="latency"]');
 
     const m = await measureLatency(page, { settleMs: 5000, durationMs: 30_000 });
@@ -59,9 +49,9 @@ describe('demo page', () => {
   });
 
   it('stops ffmpeg with the origin', async () => {
-    const ingestUrl = `127.0.0.1:${origin.port}/ingest`;
+    const ingestUrl = `127.0.0.1:${env.origin.port}/ingest`;
     expect(processesMentioning(ingestUrl)).toContain('ffmpeg');
-    await origin.stop();
+    await env.origin.stop();
     expect(processesMentioning(ingestUrl)).toBe('');
   });
 });

@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LLPlayerElement } from '@llstream/vanilla';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser } from '../src/browser.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useOriginAndBrowser } from '../src/fixture.js';
 import { waitForStreamState, writeConfig } from '../src/config.js';
 import { fetchValidManifest } from '../src/manifest.js';
-import { startOrigin, type OriginProcess } from '../src/origin.js';
 
 const srtTime = (s: number): string => new Date(s * 1000).toISOString().slice(11, 23).replace('.', ',');
 
@@ -41,11 +40,8 @@ const snapshotOf = (page: Page) => page.evaluate(() => ({ ...document.querySelec
 // A pulled file with two audio languages and a subtitle track, played through
 // the player core: both audio tracks are offered, and a subtitle cue shows.
 describe('a file with two audio languages and subtitles', () => {
-  let dir: string;
-  let origin: OriginProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
+  let dir = '';
+  const env = useOriginAndBrowser(async () => {
     dir = await mkdtemp(join(tmpdir(), 'llstream-film-'));
     const file = await makeFile(dir);
     const config = await writeConfig({
@@ -53,23 +49,18 @@ describe('a file with two audio languages and subtitles', () => {
       testSource: { enabled: false },
       streams: [{ name: 'film', source: { type: 'pull', url: file, loop: true } }],
     });
-    origin = await startOrigin({ args: ['--config', config], waitForStream: null });
-    browser = await launchBrowser();
+    return { args: ['--config', config], waitForStream: null };
   });
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('lists and switches both audio tracks, and shows a subtitle cue in the video text tracks', async () => {
-    await waitForStreamState(origin.url, 'film', 'live', 30_000);
-    const manifest = await fetchValidManifest(`${origin.url}/live/film/manifest.mpd`);
+    await waitForStreamState(env.origin.url, 'film', 'live', 30_000);
+    const manifest = await fetchValidManifest(`${env.origin.url}/live/film/manifest.mpd`);
     expect(manifest.match(/contentType="audio"/g)).toHaveLength(2);
     expect(manifest).toMatch(/contentType="text"/);
 
-    const page = await browser.context.newPage();
-    await page.goto(`${origin.url}/?src=/live/film/manifest.mpd`);
+    const page = await env.browser.context.newPage();
+    await page.goto(`${env.origin.url}/?src=/live/film/manifest.mpd`);
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')?.player?.getSnapshot().status === 'playing', null, {
       timeout: 30_000,
     });

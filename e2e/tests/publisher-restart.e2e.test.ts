@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import type { LLPlayerElement } from '@llstream/vanilla';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser } from '../src/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useOriginAndBrowser } from '../src/fixture.js';
 import { summarize } from '../src/stats.js';
 import { installStripProbe, takeStripSamples } from '../src/strip-probe.js';
-import { startOrigin, type OriginProcess } from '../src/origin.js';
+import type { OriginProcess } from '../src/origin.js';
 
 /** Pid of the ffmpeg publishing into `origin` (the test source). */
 function publisherPid(origin: OriginProcess): number {
@@ -18,20 +18,11 @@ function publisherPid(origin: OriginProcess): number {
 // with a new availabilityStartTime and new segment names; players must follow
 // it without a page reload.
 describe('a publisher restart under a playing page', () => {
-  let origin: OriginProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    origin = await startOrigin();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.stop();
-  });
+  const env = useOriginAndBrowser();
 
   it('resumes playback by itself and is back near its target latency within 10 s', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${origin.url}/`);
+    const page = await env.browser.context.newPage();
+    await page.goto(`${env.origin.url}/`);
     const status = () => page.evaluate(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status);
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')?.player?.getSnapshot().status === 'playing');
     await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
@@ -39,7 +30,7 @@ describe('a publisher restart under a playing page', () => {
     await page.waitForTimeout(3000);
 
     const killedAt = Date.now();
-    process.kill(publisherPid(origin), 'SIGKILL');
+    process.kill(publisherPid(env.origin), 'SIGKILL');
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status !== 'playing');
     await takeStripSamples(page);
     // The origin restarts ffmpeg after its backoff; the player notices the new session and reloads.

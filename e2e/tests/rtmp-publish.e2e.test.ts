@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import type { LLPlayerElement } from '@llstream/vanilla';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser } from '../src/browser.js';
+import { describe, expect, it } from 'vitest';
 import { streamState, waitForStreamState, writeConfig } from '../src/config.js';
 import { fetchValidManifest } from '../src/manifest.js';
-import { freePort, startOrigin, type OriginProcess } from '../src/origin.js';
+import { useOriginAndBrowser } from '../src/fixture.js';
+import { freePort, type OriginProcess } from '../src/origin.js';
 import { publishRtmp, type Publisher } from '../src/publishers.js';
 import { summarize } from '../src/stats.js';
 import { installStripProbe, takeStripSamples } from '../src/strip-probe.js';
@@ -26,17 +26,8 @@ const snapshotOf = (page: Page) => page.evaluate(() => ({ ...document.querySelec
 // An encoder publishing over RTMP with a stream key, as OBS does, played in
 // Chromium through the player core at every rung of the origin's ladder.
 describe('RTMP publish', () => {
-  let origin: OriginProcess;
-  let browser: Browser;
-  let rtmp: string;
-  const publishers: Publisher[] = [];
-  const publish = (url: string): Publisher => {
-    const publisher = publishRtmp(url);
-    publishers.push(publisher);
-    return publisher;
-  };
-
-  beforeAll(async () => {
+  let rtmp = '';
+  const env = useOriginAndBrowser(async () => {
     const rtmpPort = await freePort();
     rtmp = `rtmp://127.0.0.1:${rtmpPort}/live`;
     const config = await writeConfig({
@@ -44,39 +35,32 @@ describe('RTMP publish', () => {
       testSource: { enabled: false },
       streams: [{ name: 'cam', key: KEY, source: { type: 'rtmp' } }],
     });
-    origin = await startOrigin({ args: ['--config', config], waitForStream: null });
-    browser = await launchBrowser();
+    return { args: ['--config', config], waitForStream: null };
   });
-  afterEach(async () => {
-    await Promise.all(publishers.splice(0).map((p) => p.stop()));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.stop();
-  });
+  const publish = (url: string): Publisher => env.track(publishRtmp(url));
 
   it('refuses a wrong or missing key before any transcoding starts', async () => {
     for (const url of [`${rtmp}/cam?key=wrong-key-000000`, `${rtmp}/cam`]) {
       const publisher = publish(url);
       expect(await publisher.exited).not.toBe(0);
-      expect(transcoders(origin, 'cam')).toBe('');
-      expect(await streamState(origin.url, 'cam')).not.toBe('live');
+      expect(transcoders(env.origin, 'cam')).toBe('');
+      expect(await streamState(env.origin.url, 'cam')).not.toBe('live');
     }
-    expect(origin.logs.some((line) => line.includes('cam') && /key/i.test(line))).toBe(true);
+    expect(env.origin.logs.some((line) => line.includes('cam') && /key/i.test(line))).toBe(true);
   });
 
   it('plays with the right key at every rung of the ladder, and refuses a second publisher', async () => {
     publish(`${rtmp}/cam?key=${KEY}`);
-    await waitForStreamState(origin.url, 'cam', 'live');
-    const mpd = await fetchValidManifest(`${origin.url}/live/cam/manifest.mpd`);
+    await waitForStreamState(env.origin.url, 'cam', 'live');
+    const mpd = await fetchValidManifest(`${env.origin.url}/live/cam/manifest.mpd`);
     expect(mpd).toContain('ServiceDescription');
 
     const second = publish(`${rtmp}/cam?key=${KEY}`);
     expect(await second.exited).not.toBe(0);
-    expect(await streamState(origin.url, 'cam')).toBe('live');
+    expect(await streamState(env.origin.url, 'cam')).toBe('live');
 
-    const page = await browser.context.newPage();
-    await page.goto(`${origin.url}/?src=/live/cam/manifest.mpd`);
+    const page = await env.browser.context.newPage();
+    await page.goto(`${env.origin.url}/?src=/live/cam/manifest.mpd`);
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')?.player?.getSnapshot().status === 'playing', null, {
       timeout: 30_000,
     });
@@ -116,23 +100,23 @@ describe('RTMP publish', () => {
 
   it('ends the stream when the publisher disconnects, and players resume when it publishes again', async () => {
     const first = publish(`${rtmp}/cam?key=${KEY}`);
-    await waitForStreamState(origin.url, 'cam', 'live');
-    const page = await browser.context.newPage();
-    await page.goto(`${origin.url}/?src=/live/cam/manifest.mpd`);
+    await waitForStreamState(env.origin.url, 'cam', 'live');
+    const page = await env.browser.context.newPage();
+    await page.goto(`${env.origin.url}/?src=/live/cam/manifest.mpd`);
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')?.player?.getSnapshot().status === 'playing', null, {
       timeout: 30_000,
     });
     await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
 
     await first.stop();
-    await waitForStreamState(origin.url, 'cam', 'offline');
-    await fetchValidManifest(`${origin.url}/live/cam/manifest.mpd`);
+    await waitForStreamState(env.origin.url, 'cam', 'offline');
+    await fetchValidManifest(`${env.origin.url}/live/cam/manifest.mpd`);
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status === 'offline', null, {
       timeout: 15_000,
     });
 
     publish(`${rtmp}/cam?key=${KEY}`);
-    await waitForStreamState(origin.url, 'cam', 'live');
+    await waitForStreamState(env.origin.url, 'cam', 'live');
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status === 'playing', null, {
       timeout: 20_000,
     });

@@ -88,6 +88,20 @@ describe('createPlayer across publisher sessions', () => {
     expect(fetchMock.mock.calls.length).toBe(calls); // no polling while playing
   });
 
+  it('loads the new session at once when a manifest refresh shows the publisher restarted', async () => {
+    const { fake, player } = playing();
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(FIRST) }); // a plain refresh
+    expect(fake.loadCount).toBe(1);
+
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND) });
+    expect(fake.loadCount).toBe(2);
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND) }); // the new session's first manifest
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND) }); // and a refresh of it
+    expect(fake.loadCount).toBe(2);
+    await advance(0);
+    expect(player.getSnapshot().status).toBe('loading');
+  });
+
   it('keeps waiting through 404s while the publisher is away', async () => {
     const { fake } = playing();
     manifest = { status: 404, body: '{"message":"unknown stream"}' };

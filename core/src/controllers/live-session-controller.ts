@@ -63,7 +63,8 @@ export class LiveSessionController implements Controller {
   #timing: LiveSessionTiming;
   #abort = new AbortController();
   #unsubscribe: () => void;
-  #sessionStart: number | null = null;
+  /** availabilityStartTime of the session the engine plays: its first manifest since `load`; `undefined` until then. */
+  #sessionStart: number | null | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | null = null;
   #pollTimer: ReturnType<typeof setInterval> | null = null;
   #polling: AbortController | null = null;
@@ -73,9 +74,32 @@ export class LiveSessionController implements Controller {
     this.#store = store;
     this.#timing = { ...DEFAULT_TIMING, ...timing };
     const { signal } = this.#abort;
-    engine.on('manifestloaded', ({ availabilityStartTime }) => (this.#sessionStart = availabilityStartTime), { signal });
-    engine.on('loadstart', () => this.#stopWatching(), { signal });
+    engine.on('manifestloaded', ({ availabilityStartTime }) => this.#onManifest(availabilityStartTime), { signal });
+    engine.on(
+      'loadstart',
+      () => {
+        this.#stopWatching();
+        this.#sessionStart = undefined;
+      },
+      { signal },
+    );
     this.#unsubscribe = store.subscribe((snapshot, previous) => this.#onSnapshot(snapshot, previous));
+  }
+
+  /**
+   * The engine refreshes the MPD as it plays (`minimumUpdatePeriod`); a
+   * refresh with another availabilityStartTime is a publisher that
+   * restarted under the player, whose timeline and segment names the engine
+   * cannot carry on with: load the new session at once.
+   */
+  #onManifest(availabilityStartTime: number | null): void {
+    if (this.#sessionStart === undefined) {
+      this.#sessionStart = availabilityStartTime;
+      return;
+    }
+    if (availabilityStartTime === null || availabilityStartTime === this.#sessionStart) return;
+    const { src } = this.#store.getSnapshot();
+    if (src !== null) this.#engine.load(src, { autoplay: true, resume: true });
   }
 
   #onSnapshot({ status, error }: PlayerSnapshot, previous: PlayerSnapshot): void {
