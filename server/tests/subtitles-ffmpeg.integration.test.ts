@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { sleep, startOrigin } from './helpers.js';
 import { parseWvtt } from './subtitles-helpers.js';
 
 const run = promisify(execFile);
+const schema = fileURLToPath(new URL('./fixtures/dash-schema/DASH-MPD.xsd', import.meta.url));
 
 const SRT = `1
 00:00:00,400 --> 00:00:00,900
@@ -106,6 +108,9 @@ describe('subtitles from an input track, through real ffmpeg', () => {
     const text = sets.find((set) => set.getAttribute('contentType') === 'text');
     const video = sets.find((set) => set.getAttribute('contentType') === 'video')!;
     expect(text?.getAttribute('lang')).toBe('eng');
+    // The served document, ffmpeg's MPD with every fix-up, validates.
+    await writeFile(join(workDir, 'served.mpd'), served);
+    expect((await run('xmllint', ['--noout', '--nonet', '--schema', schema, join(workDir, 'served.mpd')])).stderr).toContain('validates');
     const textTemplate = template(text!);
     const videoTemplate = template(video);
     for (const attribute of ['timescale', 'duration', 'startNumber']) expect(textTemplate.getAttribute(attribute)).toBe(videoTemplate.getAttribute(attribute));

@@ -176,7 +176,11 @@ export function addTextAdaptationSets(mpd: Element, timeline: VideoTimeline, tra
       }),
     );
     adaptationSet.appendChild(representation);
-    period.insertBefore(adaptationSet, after === null ? period.firstChild : after.nextSibling);
+    // On its own line, indented like the set before it, so the served document stays tidy.
+    const indent = after?.previousSibling?.nodeType === 3 ? after.previousSibling.nodeValue : null;
+    const before = after === null ? period.firstChild : after.nextSibling;
+    if (indent !== null && /^\s+$/.test(indent)) period.insertBefore(period.ownerDocument!.createTextNode(indent), before);
+    period.insertBefore(adaptationSet, before);
     after = adaptationSet;
   }
 }
