@@ -126,6 +126,13 @@ describe('WebVttStreamReader', () => {
     expect(reader.push('\n00:05.000 --> 00:06.000\nok\n').cues.map((c) => c.text)).toEqual(['ok']);
   });
 
+  it('drops a line that never ends instead of holding it', () => {
+    const reader = new WebVttStreamReader();
+    reader.push('WEBVTT\n');
+    expect(reader.push('x'.repeat(70_000)).errors[0]?.message).toContain('line longer than 65536 characters');
+    expect(reader.push('\n00:01.000 --> 00:02.000\nok\n').cues.map((c) => c.text)).toEqual(['ok']);
+  });
+
   it('reports a document that does not start with WEBVTT', () => {
     expect(new WebVttStreamReader().push('garbage\n').errors[0]?.line).toBe(1);
   });

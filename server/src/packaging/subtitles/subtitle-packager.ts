@@ -126,6 +126,9 @@ interface StreamState {
   run: Run | undefined;
 }
 
+/** Cues an input track holds at most while they wait for their segments. */
+const MAX_LIVE_CUES = 10_000;
+
 const pad = (number: number): string => String(number).padStart(5, '0');
 
 /**
@@ -446,6 +449,12 @@ export class SubtitlePackager {
 
   #addCues(stream: string, track: Track, cues: readonly SubtitleCue[], log: Logger): void {
     track.cues.push(...cues);
+    if (track.cues.length > MAX_LIVE_CUES) {
+      // Cues no segment has taken (no manifest yet, or a publisher sending
+      // far ahead): keep memory bounded, drop the oldest.
+      log.warn({ dropped: track.cues.length - MAX_LIVE_CUES }, 'too many subtitle cues waiting; oldest dropped');
+      track.cues.splice(0, track.cues.length - MAX_LIVE_CUES);
+    }
     const run = this.#streams.get(stream)?.run;
     const writtenUntil = run?.writtenUntil.get(track);
     if (run === undefined || writtenUntil === undefined) return;

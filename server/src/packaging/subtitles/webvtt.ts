@@ -41,6 +41,9 @@ export class WebVttError extends Error {
   }
 }
 
+/** Longest line {@link WebVttStreamReader} waits for the end of, characters. */
+const MAX_LINE_LENGTH = 65_536;
+
 const TIMESTAMP = /^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$/;
 const SIGNATURE = /^\uFEFF?WEBVTT(?:[ \t].*)?$/;
 
@@ -199,6 +202,11 @@ export class WebVttStreamReader {
     this.#pending = lines.pop() ?? '';
     const cues: SubtitleCue[] = [];
     const errors: WebVttError[] = [];
+    if (this.#pending.length > MAX_LINE_LENGTH) {
+      // Not WebVTT from ffmpeg: do not hold an endless line in memory.
+      errors.push(new WebVttError(this.#lineNumber + 1, `line longer than ${MAX_LINE_LENGTH} characters, dropped`, this.#source));
+      this.#pending = '';
+    }
     const collect = (step: () => SubtitleCue | undefined): void => {
       try {
         const cue = step();
