@@ -94,7 +94,7 @@ try {
     srt: config.srt.enabled,
     ffmpeg: { path: config.ffmpeg.path, ffprobePath: config.ffmpeg.ffprobePath },
     testSource: config.testSource.enabled
-      ? { stream: config.testSource.stream, ffmpegPath: config.ffmpeg.path, transcode: config.transcode, latency: config.latency }
+      ? { stream: config.testSource.stream, ffmpegPath: config.ffmpeg.path, transcode: config.transcode }
       : false,
     logger,
     ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),

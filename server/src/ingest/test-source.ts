@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import type { LatencyConfig, TranscodeConfig } from '../config/config-schema.js';
+import type { TranscodeConfig } from '../config/config-schema.js';
 import { DEFAULT_FONT_FILE } from '../transcode/ffmpeg-args.js';
 import type { FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
 
@@ -18,8 +18,6 @@ export interface TestSourceOptions {
    * @defaultValue the config defaults: 720p 2500 kb/s, 480p 1000 kb/s, 360p 600 kb/s, 240p 250 kb/s, H.264 veryfast, 1 s segments
    */
   transcode?: TranscodeConfig;
-  /** Target latency and playback rates announced in its manifest. @defaultValue the config defaults (1 s target) */
-  latency?: LatencyConfig;
   /** Restart and stop timing of the ffmpeg process. */
   supervision?: Pick<
     FfmpegSupervisorOptions,
@@ -58,7 +56,6 @@ export interface ResolvedTestSource {
   ffmpegPath: string;
   fontFile: string;
   transcode: TranscodeConfig | undefined;
-  latency: LatencyConfig | undefined;
   supervision: TestSourceOptions['supervision'];
 }
 
@@ -89,7 +86,6 @@ export async function checkTestSource(options: TestSourceOptions = {}): Promise<
     ffmpegPath,
     fontFile,
     transcode: options.transcode,
-    latency: options.latency,
     supervision: options.supervision,
   };
 }

@@ -238,7 +238,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     streams,
     subtitles,
     async listen() {
-      const source = options.testSource === false ? undefined : await checkTestSource({ latency, ...options.testSource });
+      const source = options.testSource === false ? undefined : await checkTestSource(options.testSource);
       // A missing or broken sidecar file is a configuration error: nothing is bound.
       for (const stream of options.streams ?? []) for (const sidecar of stream.subtitles ?? []) await subtitles.attachSidecar(stream.name, sidecar);
       await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
