@@ -115,24 +115,44 @@ export function captureLogger(level: pino.LevelWithSilent = 'debug'): { logger: 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A dynamic MPD as ffmpeg writes it (one video representation `v`), with
- * `SegmentTemplate` numbers from 1 and the given segment duration.
+ * A dynamic MPD as ffmpeg writes it: video representation `v` (and with
+ * `audio`, audio `a`), `SegmentTemplate` numbers from 1 and the given segment
+ * duration; with `lowLatency`, the video template carries ffmpeg's
+ * `availabilityTimeOffset` and `availabilityTimeComplete="false"`.
  */
 export function liveManifest({
   segmentSeconds = 1,
   timeShiftBufferDepth = 'PT5.0S',
   tag = 'run1',
-}: { segmentSeconds?: number; timeShiftBufferDepth?: string; tag?: string } = {}): string {
+  availabilityStartTime = new Date('2026-11-23T03:49:28.762Z'),
+  audio = false,
+  lowLatency = false,
+}: {
+  segmentSeconds?: number;
+  timeShiftBufferDepth?: string;
+  tag?: string;
+  availabilityStartTime?: Date;
+  audio?: boolean;
+  lowLatency?: boolean;
+} = {}): string {
+  const template = (lowLatencyAttributes: string) =>
+    `<SegmentTemplate timescale="1000" duration="${segmentSeconds * 1000}"${lowLatencyAttributes} initialization="init-${tag}-$RepresentationID$.m4s"
+          media="seg-${tag}-$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>`;
+  const audioSet = `
+    <AdaptationSet id="1" contentType="audio" segmentAlignment="true">
+      <Representation id="a" mimeType="audio/mp4" codecs="mp4a.40.2" bandwidth="128000" audioSamplingRate="48000">
+        ${template('')}
+      </Representation>
+    </AdaptationSet>`;
   return `<?xml version="1.0" encoding="utf-8"?>
 <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="dynamic"
-  availabilityStartTime="2026-11-23T03:49:28.762Z" timeShiftBufferDepth="${timeShiftBufferDepth}" minBufferTime="PT1.0S">
+  availabilityStartTime="${availabilityStartTime.toISOString()}" timeShiftBufferDepth="${timeShiftBufferDepth}" minBufferTime="PT1.0S">
   <Period id="0" start="PT0.0S">
     <AdaptationSet id="0" contentType="video" segmentAlignment="true">
       <Representation id="v" mimeType="video/mp4" codecs="avc1.64001f" bandwidth="2500000" width="1280" height="720">
-        <SegmentTemplate timescale="1000" duration="${segmentSeconds * 1000}" initialization="init-${tag}-$RepresentationID$.m4s"
-          media="seg-${tag}-$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>
+        ${template(lowLatency ? ' availabilityTimeOffset="0.967" availabilityTimeComplete="false"' : '')}
       </Representation>
-    </AdaptationSet>
+    </AdaptationSet>${audio ? audioSet : ''}
   </Period>
   <UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-xsdate:2014" value="http://127.0.0.1:1/time"/>
 </MPD>

@@ -8,6 +8,7 @@ import { DOMParser, type Element } from '@xmldom/xmldom';
 import { pino } from 'pino';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { prepareManifest, SegmentStore, SubtitleFileError, SubtitlePackager, type Segment } from '../src/index.js';
+import { liveManifest } from './helpers.js';
 import { parseWvtt } from './subtitles-helpers.js';
 
 const run = promisify(execFile);
@@ -15,27 +16,9 @@ const schema = fileURLToPath(new URL('./fixtures/dash-schema/DASH-MPD.xsd', impo
 const ffmpegFixture = fileURLToPath(new URL('./fixtures/ffmpeg-live.mpd', import.meta.url));
 const GRACE = 100;
 
-/** A dynamic MPD like ffmpeg's: video `v` (timescale 1000, 1 s segments) and audio `a`. */
-function manifest(tag: string, availabilityStartTime = new Date()): string {
-  return `<?xml version="1.0" encoding="utf-8"?>
-<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="dynamic"
-  availabilityStartTime="${availabilityStartTime.toISOString()}" timeShiftBufferDepth="PT5.0S" minBufferTime="PT1.0S">
-  <Period id="0" start="PT0.0S">
-    <AdaptationSet id="0" contentType="video" segmentAlignment="true">
-      <Representation id="v" mimeType="video/mp4" codecs="avc1.64001f" bandwidth="2500000" width="1280" height="720">
-        <SegmentTemplate timescale="1000" duration="1000" availabilityTimeOffset="0.967" availabilityTimeComplete="false"
-          initialization="init-${tag}-$RepresentationID$.m4s" media="seg-${tag}-$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>
-      </Representation>
-    </AdaptationSet>
-    <AdaptationSet id="1" contentType="audio" segmentAlignment="true">
-      <Representation id="a" mimeType="audio/mp4" codecs="mp4a.40.2" bandwidth="128000" audioSamplingRate="48000">
-        <SegmentTemplate timescale="1000" duration="1000" initialization="init-${tag}-$RepresentationID$.m4s"
-          media="seg-${tag}-$RepresentationID$-$Number%05d$.m4s" startNumber="1"/>
-      </Representation>
-    </AdaptationSet>
-  </Period>
-</MPD>`;
-}
+/** A dynamic MPD like ffmpeg's low-latency one: video `v` (timescale 1000, 1 s segments) and audio `a`. */
+const manifest = (tag: string, availabilityStartTime = new Date()): string =>
+  liveManifest({ tag, availabilityStartTime, audio: true, lowLatency: true });
 
 /** The text track names the served manifest announces (first text AdaptationSet). */
 function textNames(served: string): { init: string; media: (number: number) => string } {
