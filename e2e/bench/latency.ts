@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { launchBrowser } from '../src/browser.js';
 import { formatMeasurement, measureLatency } from '../src/measure.js';
 import { startOrigin } from '../src/origin.js';
+import { waitForSteadyStream } from '../src/config.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +20,7 @@ if (!(seconds > 0) || !(runs > 0)) throw new Error('--seconds and --runs must be
 
 const origin = await startOrigin();
 const browser = await launchBrowser();
+await waitForSteadyStream(origin.url, 'demo');
 try {
   for (let run = 1; run <= runs; run++) {
     const page = await browser.context.newPage();

@@ -29,3 +29,18 @@ export async function waitForStreamState(originUrl: string, name: string, state:
   }
   throw new Error(`stream ${name} did not become ${state} within ${timeoutMs} ms (last state: ${last})`);
 }
+
+/**
+ * Waits until stream `name` has been live for `ms` (its `since` in
+ * `/api/streams`). A freshly started ffmpeg runs behind real time for its
+ * first seconds and then catches up, so the capture stamps of those frames
+ * are bunched: latency measured then is the encoder's start-up, not the
+ * player's steady state.
+ */
+export async function waitForSteadyStream(originUrl: string, name: string, ms = 10_000): Promise<void> {
+  await waitForStreamState(originUrl, name, 'live');
+  const response = await fetch(`${originUrl}/api/streams/${name}`);
+  const { since } = (await response.json()) as { since: string };
+  const remaining = Date.parse(since) + ms - Date.now();
+  if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+}

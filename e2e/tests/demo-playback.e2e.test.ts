@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import type { LLPlayerElement } from '@llstream/vanilla';
 import { describe, expect, it } from 'vitest';
+import { waitForSteadyStream } from '../src/config.js';
 import { useOriginAndBrowser } from '../src/fixture.js';
 import { formatMeasurement, measureLatency } from '../src/measure.js';
 
@@ -19,6 +20,7 @@ describe('demo page', () => {
   const env = useOriginAndBrowser();
 
   it('plays the test pattern under 1.5 s glass-to-glass, with the player estimate within 150 ms of the strip', async () => {
+    await waitForSteadyStream(env.origin.url, 'demo');
     const page = await env.browser.context.newPage();
     await page.goto(`${env.origin.url}/`);
     const readout = page.locator('ll-player').locator('[part="latency"]');
