@@ -1,0 +1,80 @@
+import type { BrowserContext } from 'playwright-core';
+import { liveSegmentNumber, segmentUrl, type LiveManifest } from './ladder.js';
+import { setDownloadKbps } from './network-profiles.js';
+
+/** One timed download in the page. */
+export interface TimedFetch {
+  what: string;
+  /** Download limit asked of CDP, kbit/s, or null for none. */
+  limitKbps: number | null;
+  bytes: number;
+  /** From the fetch() call to the last byte, ms. */
+  ms: number;
+  /** bytes × 8 / ms: the rate the page saw, kbit/s. */
+  kbps: number;
+}
+
+/**
+ * Checks that `Network.emulateNetworkConditions` limits what the players
+ * actually download: a complete past segment and the segment still being
+ * produced (a chunked response read through `fetch()`'s ReadableStream, the
+ * way dash.js and Shaka read low-latency segments), each unthrottled and at
+ * `limitKbps`, all from the top rung so the bytes far exceed the limit.
+ */
+export async function checkThrottling(
+  context: BrowserContext,
+  pageUrl: string,
+  manifestUrl: string,
+  manifest: LiveManifest,
+  limitKbps = 800,
+): Promise<TimedFetch[]> {
+  const page = await context.newPage();
+  const session = await context.newCDPSession(page);
+  await session.send('Network.enable');
+  await page.goto(pageUrl);
+  const top = manifest.ladder[0]!.id;
+  const results: TimedFetch[] = [];
+  try {
+    for (const limit of [null, limitKbps]) {
+      await setDownloadKbps(session, limit);
+      for (const live of [false, true]) {
+        // A live fetch starts as its segment starts, so it spans the whole segment's production.
+        if (live) await page.waitForTimeout(1000 - ((Date.now() - manifest.availabilityStartTime) % 1000));
+        const number = liveSegmentNumber(manifest) - (live ? 0 : 2);
+        const url = segmentUrl(manifestUrl, manifest, top, number);
+        const { bytes, ms } = await page.evaluate(async (u) => {
+          const start = performance.now();
+          const response = await fetch(u, { cache: 'no-store' });
+          const reader = response.body!.getReader();
+          let total = 0;
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            total += value.byteLength;
+          }
+          return { bytes: total, ms: performance.now() - start };
+        }, url);
+        results.push({
+          what: live ? 'segment being produced (chunked, streamed)' : 'complete segment (2 s old)',
+          limitKbps: limit,
+          bytes,
+          ms,
+          kbps: (bytes * 8) / ms,
+        });
+      }
+    }
+  } finally {
+    await session.detach().catch(() => undefined);
+    await page.close();
+  }
+  return results;
+}
+
+/** Markdown lines describing {@link checkThrottling}'s results. */
+export function formatThrottleCheck(results: readonly TimedFetch[]): string[] {
+  return results.map(
+    (r) =>
+      `- ${r.what}, limit ${r.limitKbps === null ? 'none' : `${r.limitKbps} kbit/s`}: ` +
+      `${Math.round(r.bytes / 1000)} kB in ${Math.round(r.ms)} ms = ${Math.round(r.kbps)} kbit/s`,
+  );
+}
