@@ -18,6 +18,15 @@ export type { ReadableStore, SnapshotListener, Unsubscribe } from './store/snaps
 export type { LatencyChange, PlayerEventMap, StallInfo } from './events/player-events.js';
 export type { ListenOptions } from './events/event-emitter.js';
 export { PlayerError, type PlayerErrorCode } from './player-error.js';
-export type { Engine, EngineEventMap, EngineFactory, EngineLoadOptions, ManifestInfo } from './engine/engine.js';
+export type {
+  Engine,
+  EngineEventMap,
+  EngineFactory,
+  EngineLoadOptions,
+  ManifestInfo,
+  ThroughputSample,
+  UtcTimingSource,
+} from './engine/engine.js';
+export { CLOCK_RESYNC_INTERVAL_S } from './controllers/clock-sync-controller.js';
 export type { AudioTrack, Rendition, TextTrack, TrackList, TrackSelection } from './engine/tracks.js';
 export { createDashEngine, type DashMediaPlayer } from './engine/dash-engine.js';

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PlayerEventMap } from './events/player-events.js';
 import { createPlayer, type PlayerOptions } from './player.js';
 import { PlayerError } from './player-error.js';
+import { DEFAULT_TARGET_LATENCY, LATENCY_SAMPLE_INTERVAL_MS } from './store/player-snapshot.js';
 import { FakeEngine, type FakeEngineOptions } from './testing/fake-engine.js';
 
 const SRC = 'http://origin.test/live/demo/manifest.mpd';
@@ -34,18 +35,27 @@ afterEach(() => {
 });
 
 describe('createPlayer', () => {
-  it('starts idle with the default target latency and hands the target to the engine', () => {
+  it('starts idle with the automatic target at its initial value and hands it to the engine', () => {
     const { fake, player } = setup();
     expect(player.getSnapshot()).toMatchObject({
       status: 'idle',
       src: null,
       liveLatency: null,
-      targetLatency: 1,
-      targetLatencySource: 'default',
+      targetLatency: DEFAULT_TARGET_LATENCY,
+      targetLatencySource: 'auto',
       stallCount: 0,
+      stallTime: 0,
+      throughput: null,
       error: null,
     });
-    expect(fake.targetLatency).toBe(1);
+    expect(fake.targetLatency).toBe(DEFAULT_TARGET_LATENCY);
+  });
+
+  it('rejects live-control options out of range, naming the option and value', () => {
+    expect(() => setup({ minPlaybackRate: 1.2 })).toThrow(new RangeError('minPlaybackRate must be a number from 0.5 to 1, got 1.2.'));
+    expect(() => setup({ maxPlaybackRate: 0.9 })).toThrow(new RangeError('maxPlaybackRate must be a number from 1 to 2, got 0.9.'));
+    expect(() => setup({ minLatency: 2, maxLatency: 1 })).toThrow(new RangeError('maxLatency must be a number from 2 to 60, got 1.'));
+    expect(() => setup({ minLatency: 0 })).toThrow(RangeError);
   });
 
   it('rejects an invalid targetLatency option with a RangeError naming the value', () => {
@@ -143,8 +153,8 @@ describe('createPlayer', () => {
     expect(player.getSnapshot().muted).toBe(false);
   });
 
-  it('publishes live latency, buffer ahead and playback rate every 100 ms, rounded to the millisecond', async () => {
-    const { fake, player } = setup();
+  it('publishes live latency and buffer ahead every 50 ms, rounded to the millisecond, and catches up with the playback rate', async () => {
+    const { fake, player } = setup({ targetLatency: 0.5 });
     const changes = record(player, 'latencychange');
     const states = record(player, 'statechange');
     player.attach(video);
@@ -152,24 +162,41 @@ describe('createPlayer', () => {
     fake.ready();
     await settle();
     fake.liveLatency = 0.98765;
-    fake.bufferAhead = 0.41234;
-    fake.playbackRate = 1.05;
-    vi.advanceTimersByTime(100);
-    expect(player.getSnapshot()).toMatchObject({ liveLatency: 0.988, bufferAhead: 0.412, playbackRate: 1.05 });
+    fake.bufferAhead = 0.91234;
+    vi.advanceTimersByTime(LATENCY_SAMPLE_INTERVAL_MS);
+    // 0.49 s over target: the rate leaves 1 upward, by at most the slew limit per tick.
+    expect(fake.playbackRate).toBeGreaterThan(1);
+    expect(fake.playbackRate).toBeLessThanOrEqual(1.05);
+    expect(player.getSnapshot()).toMatchObject({ liveLatency: 0.988, bufferAhead: 0.912, playbackRate: fake.playbackRate });
     await settle();
-    expect(changes).toEqual([{ liveLatency: 0.988, targetLatency: 1 }]);
-    expect(states.at(-1)).toMatchObject({ status: 'playing', liveLatency: 0.988, bufferAhead: 0.412 });
+    expect(changes).toEqual([{ liveLatency: 0.988, targetLatency: 0.5 }]);
+    expect(states.at(-1)).toMatchObject({ status: 'playing', liveLatency: 0.988, bufferAhead: 0.912 });
     fake.liveLatency = 1.1;
-    vi.advanceTimersByTime(100);
+    vi.advanceTimersByTime(LATENCY_SAMPLE_INTERVAL_MS);
     expect(player.getSnapshot().liveLatency).toBe(1.1);
+    vi.advanceTimersByTime(3000);
+    expect(fake.playbackRate).toBe(1.15);
+  });
+
+  it('slows below real time when the buffer ahead falls under the floor, even above target', () => {
+    const { fake, player } = setup({ targetLatency: 0.5 });
+    player.attach(video);
+    player.load(SRC);
+    fake.ready();
+    fake.liveLatency = 0.6;
+    fake.bufferAhead = 0.005;
+    vi.advanceTimersByTime(1000);
+    expect(fake.playbackRate).toBeLessThan(1);
+    expect(fake.playbackRate).toBeGreaterThanOrEqual(0.9);
   });
 
   it('keeps the same snapshot and stays quiet while the samples do not change', async () => {
-    const { fake, player } = setup();
+    const { fake, player } = setup({ targetLatency: 1 });
     player.attach(video);
     player.load(SRC);
     fake.ready();
     fake.liveLatency = 1;
+    fake.bufferAhead = 0.8;
     vi.advanceTimersByTime(100);
     await settle();
     const listener = vi.fn();
@@ -183,18 +210,18 @@ describe('createPlayer', () => {
     expect(states).toEqual([]);
   });
 
-  it('follows the manifest ServiceDescription target unless the page set one', () => {
+  it('keeps its automatic target whatever the manifest ServiceDescription says, and a fixed one when the page set it', () => {
     const { fake, player } = setup();
     player.attach(video);
     player.load(SRC);
-    fake.emit('manifestloaded', { targetLatency: 2.5, availabilityStartTime: null });
-    expect(player.getSnapshot()).toMatchObject({ targetLatency: 2.5, targetLatencySource: 'manifest' });
-    expect(fake.targetLatency).toBe(2.5);
+    fake.emit('manifestloaded', { targetLatency: 2.5, availabilityStartTime: null, utcTiming: [] });
+    expect(player.getSnapshot()).toMatchObject({ targetLatency: DEFAULT_TARGET_LATENCY, targetLatencySource: 'auto' });
+    expect(fake.targetLatency).toBe(DEFAULT_TARGET_LATENCY);
 
     const fixed = setup({ targetLatency: 0.8 });
     fixed.player.attach(video);
     fixed.player.load(SRC);
-    fixed.fake.emit('manifestloaded', { targetLatency: 2.5, availabilityStartTime: null });
+    fixed.fake.emit('manifestloaded', { targetLatency: 2.5, availabilityStartTime: null, utcTiming: [] });
     expect(fixed.player.getSnapshot()).toMatchObject({ targetLatency: 0.8, targetLatencySource: 'option' });
     expect(fixed.fake.targetLatency).toBe(0.8);
   });
@@ -204,25 +231,31 @@ describe('createPlayer', () => {
     const changes = record(player, 'latencychange');
     player.attach(video);
     player.load(SRC);
-    fake.emit('manifestloaded', { targetLatency: 2, availabilityStartTime: null });
+    fake.emit('manifestloaded', { targetLatency: 2, availabilityStartTime: null, utcTiming: [] });
     expect(() => player.setTargetLatency(-0.5)).toThrow(new RangeError('targetLatency must be a finite number of seconds greater than 0, got -0.5.'));
     expect(() => player.setTargetLatency(Number.NaN)).toThrow(RangeError);
     await settle();
-    player.setTargetLatency(0.5);
-    expect(player.getSnapshot()).toMatchObject({ targetLatency: 0.5, targetLatencySource: 'option' });
-    expect(fake.targetLatency).toBe(0.5);
+    player.setTargetLatency(0.3);
+    expect(player.getSnapshot()).toMatchObject({ targetLatency: 0.3, targetLatencySource: 'option' });
+    expect(fake.targetLatency).toBe(0.3);
     await settle();
     player.setTargetLatency(null);
-    expect(player.getSnapshot()).toMatchObject({ targetLatency: 2, targetLatencySource: 'manifest' });
+    expect(player.getSnapshot()).toMatchObject({ targetLatency: DEFAULT_TARGET_LATENCY, targetLatencySource: 'auto' });
     await settle();
-    expect(changes.map((change) => change.targetLatency)).toEqual([2, 0.5, 2]);
+    expect(changes.map((change) => change.targetLatency)).toEqual([0.3, DEFAULT_TARGET_LATENCY]);
   });
 
-  it('forwards seekToLive(), play() and pause() to the engine', () => {
-    const { fake, player } = setup({ autoplay: false });
+  it('seeks to live with a skip to the target once latency is known (the engine jumps before), and forwards play() and pause()', async () => {
+    const { fake, player } = setup({ autoplay: false, targetLatency: 0.5 });
     player.attach(video);
     player.load(SRC);
     player.seekToLive();
+    expect(fake.seekToLiveCount).toBe(1);
+    fake.liveLatency = 2;
+    vi.advanceTimersByTime(LATENCY_SAMPLE_INTERVAL_MS);
+    await settle();
+    player.seekToLive();
+    expect(fake.seeks).toEqual([1.5]);
     expect(fake.seekToLiveCount).toBe(1);
     player.play();
     expect(fake.paused).toBe(false);

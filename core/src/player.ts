@@ -1,7 +1,11 @@
+import { ClockSyncController } from './controllers/clock-sync-controller.js';
 import { LatencyController } from './controllers/latency-controller.js';
 import { LiveSessionController } from './controllers/live-session-controller.js';
 import { PlaybackController } from './controllers/playback-controller.js';
 import { TracksController } from './controllers/tracks-controller.js';
+import { DEFAULT_CATCH_UP } from './control/catch-up.js';
+import { DEFAULT_LIVE_CONTROL, type LiveControlSettings } from './control/live-control.js';
+import { DEFAULT_AUTO_TARGET } from './control/target-latency.js';
 import { createDashEngine, type DashMediaPlayer } from './engine/dash-engine.js';
 import type { Engine, EngineFactory } from './engine/engine.js';
 import { EventEmitter } from './events/event-emitter.js';
@@ -16,12 +20,36 @@ import { createSnapshotStore, type ReadableStore, type SnapshotStore, type Unsub
  */
 export interface PlayerOptions<N = DashMediaPlayer> {
   /**
-   * The live latency to hold, in seconds (finite, greater than 0). Fixed until
+   * A fixed live latency to hold, in seconds (finite, greater than 0), until
    * {@link Player.setTargetLatency} changes it.
-   * @defaultValue the MPD's `ServiceDescription/Latency@target` (milliseconds
-   *   in the MPD) when present, else {@link DEFAULT_TARGET_LATENCY} (1 s)
+   * @defaultValue automatic: the lowest latency delivery sustains without
+   *   stalls (the 99th percentile of how old the newest buffered media is,
+   *   plus its spread, plus a penalty after stalls), within
+   *   `minLatency`–`maxLatency`, starting at {@link DEFAULT_TARGET_LATENCY}.
+   *   The MPD's `ServiceDescription` target is not used: it is one number for
+   *   every viewer's network.
    */
   targetLatency?: number;
+  /**
+   * Lowest automatic target latency, in seconds (> 0).
+   * @defaultValue 0.1
+   */
+  minLatency?: number;
+  /**
+   * Highest automatic target latency, in seconds (≥ `minLatency`).
+   * @defaultValue 5
+   */
+  maxLatency?: number;
+  /**
+   * Slowest playback rate catch-up and the buffer guard use, from 0.5 to 1.
+   * @defaultValue 0.9 (speech pitch stays acceptable within 0.9–1.15)
+   */
+  minPlaybackRate?: number;
+  /**
+   * Fastest playback rate catch-up uses, from 1 to 2.
+   * @defaultValue 1.15
+   */
+  maxPlaybackRate?: number;
   /**
    * Start playing as soon as the first frame is ready. If the browser refuses
    * unmuted autoplay, the player mutes itself and starts anyway
@@ -75,11 +103,16 @@ export interface Player<N = DashMediaPlayer> extends ReadableStore<PlayerSnapsho
   play(): void;
   /** Pauses playback. Live latency grows while paused; `seekToLive()` returns to the target. */
   pause(): void;
-  /** Jumps to the live edge minus the target latency. */
+  /**
+   * Jumps to the target latency now (skipping forward), rather than letting
+   * catch-up walk there. The player also does this by itself when latency is
+   * more than 1.5 s over target, after a stall, and when the page becomes
+   * visible again.
+   */
   seekToLive(): void;
   /**
-   * Sets the live latency to hold, in seconds; `null` goes back to the
-   * manifest's ServiceDescription target (or the default).
+   * Fixes the live latency to hold, in seconds; `null` goes back to the
+   * automatic target.
    * @throws RangeError if `seconds` is not a finite number greater than 0 (the message names the value).
    */
   setTargetLatency(seconds: number | null): void;
@@ -128,6 +161,32 @@ export function assertTargetLatency(seconds: unknown): asserts seconds is number
   }
 }
 
+function assertRange(name: string, value: unknown, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be a number from ${min} to ${max}, got ${String(value)}.`);
+  }
+}
+
+/** Checks the live-control options and builds the loop's settings from them and the defaults. */
+function liveControlSettings(options: PlayerOptions<unknown>): LiveControlSettings {
+  const { minLatency = DEFAULT_AUTO_TARGET.minLatency, maxLatency = DEFAULT_AUTO_TARGET.maxLatency } = options;
+  const { minPlaybackRate = DEFAULT_CATCH_UP.minPlaybackRate, maxPlaybackRate = DEFAULT_CATCH_UP.maxPlaybackRate } = options;
+  assertRange('minLatency', minLatency, 0.001, 60);
+  assertRange('maxLatency', maxLatency, minLatency, 60);
+  assertRange('minPlaybackRate', minPlaybackRate, 0.5, 1);
+  assertRange('maxPlaybackRate', maxPlaybackRate, 1, 2);
+  return {
+    ...DEFAULT_LIVE_CONTROL,
+    catchUp: { ...DEFAULT_CATCH_UP, minPlaybackRate, maxPlaybackRate },
+    autoTarget: {
+      ...DEFAULT_AUTO_TARGET,
+      minLatency,
+      maxLatency,
+      initialLatency: Math.min(maxLatency, Math.max(minLatency, DEFAULT_TARGET_LATENCY)),
+    },
+  };
+}
+
 class LLPlayer<N> implements Player<N> {
   readonly subscribe: Player<N>['subscribe'];
   readonly getSnapshot: Player<N>['getSnapshot'];
@@ -138,6 +197,7 @@ class LLPlayer<N> implements Player<N> {
   #playback: PlaybackController;
   #tracks: TracksController;
   #session: LiveSessionController;
+  #clock: ClockSyncController;
   #autoplay: boolean;
   #muted: boolean | undefined;
   #attached = false;
@@ -149,7 +209,7 @@ class LLPlayer<N> implements Player<N> {
     this.#autoplay = options.autoplay ?? true;
     this.#muted = options.muted;
     this.#store = createSnapshotStore(
-      initialSnapshot(targetLatency ?? DEFAULT_TARGET_LATENCY, targetLatency === undefined ? 'default' : 'option'),
+      initialSnapshot(targetLatency ?? DEFAULT_TARGET_LATENCY, targetLatency === undefined ? 'auto' : 'option'),
     );
     this.subscribe = this.#store.subscribe;
     this.getSnapshot = this.#store.getSnapshot;
@@ -158,7 +218,8 @@ class LLPlayer<N> implements Player<N> {
     this.#playback = new PlaybackController(context);
     this.#tracks = new TracksController(context);
     this.#session = new LiveSessionController(context);
-    this.#latency = new LatencyController(context, targetLatency ?? null);
+    this.#clock = new ClockSyncController(context);
+    this.#latency = new LatencyController(context, targetLatency ?? null, liveControlSettings(options));
     this.#store.subscribe((snapshot, previous) => this.#emitEvents(snapshot, previous));
   }
 
@@ -201,7 +262,7 @@ class LLPlayer<N> implements Player<N> {
   }
 
   seekToLive(): void {
-    if (!this.#destroyed) this.#engine.seekToLive();
+    if (!this.#destroyed) this.#latency.seekToLive();
   }
 
   setTargetLatency(seconds: number | null): void {
@@ -238,6 +299,7 @@ class LLPlayer<N> implements Player<N> {
     this.#playback.destroy();
     this.#tracks.destroy();
     this.#session.destroy();
+    this.#clock.destroy();
     this.#latency.destroy();
     this.#engine.destroy();
     this.#store.clear();
@@ -256,7 +318,9 @@ class LLPlayer<N> implements Player<N> {
  * player.load('https://origin.example/live/demo/manifest.mpd');
  * player.on('latencychange', ({ liveLatency }) => console.log(liveLatency));
  * ```
- * @throws RangeError if `options.targetLatency` is given and is not a finite number greater than 0.
+ * @throws RangeError if `options.targetLatency` is given and is not a finite
+ *   number greater than 0, or `minLatency`, `maxLatency`, `minPlaybackRate`
+ *   or `maxPlaybackRate` is out of its range (the message names the option and value).
  */
 export function createPlayer(options?: PlayerOptions<DashMediaPlayer>): Player<DashMediaPlayer>;
 export function createPlayer<N>(options: PlayerOptions<N> & { engine: EngineFactory<N> }): Player<N>;

@@ -1,4 +1,4 @@
-import { PlayerError } from '@llstream/core';
+import { DEFAULT_TARGET_LATENCY, PlayerError } from '@llstream/core';
 import { FakeEngine } from '@llstream/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -90,7 +90,7 @@ describe('LLPlayerElement', () => {
     expect(fake?.targetLatency).toBe(0.4);
     expect(element.player?.getSnapshot().targetLatencySource).toBe('option');
     element.removeAttribute('target-latency');
-    expect(element.player?.getSnapshot().targetLatencySource).toBe('default');
+    expect(element.player?.getSnapshot().targetLatencySource).toBe('auto');
     element.muted = true;
     expect(fake?.muted).toBe(true);
     expect(element.muted).toBe(true);
@@ -102,7 +102,7 @@ describe('LLPlayerElement', () => {
     document.body.append(element);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('target-latency="fast"'));
     expect(element.targetLatency).toBeNull();
-    expect(fakes[0]?.targetLatency).toBe(1);
+    expect(fakes[0]?.targetLatency).toBe(DEFAULT_TARGET_LATENCY);
   });
 
   it('reports a refused autoplay that fell back to muted through the muted property', () => {
@@ -117,7 +117,8 @@ describe('LLPlayerElement', () => {
   });
 
   it('re-dispatches statechange, latencychange and error as bubbling, composed CustomEvents', async () => {
-    const { element, fakes } = createElement({ src: SRC, autoplay: '' });
+    // A fixed target at the latency played, with buffer to spare: catch-up leaves the rate alone.
+    const { element, fakes } = createElement({ src: SRC, autoplay: '', 'target-latency': '0.97' });
     const seen: CustomEvent[] = [];
     for (const type of ['statechange', 'latencychange', 'error']) {
       document.addEventListener(type, (event) => seen.push(event as CustomEvent));
@@ -127,6 +128,7 @@ describe('LLPlayerElement', () => {
     await settle();
     fake.ready();
     fake.liveLatency = 0.97;
+    fake.bufferAhead = 0.5;
     vi.advanceTimersByTime(100);
     await settle();
     const failure = new PlayerError('network', 'init segment unavailable');
@@ -136,7 +138,7 @@ describe('LLPlayerElement', () => {
     expect(seen.map((event) => event.type)).toEqual(['statechange', 'statechange', 'latencychange', 'statechange', 'error']);
     expect(seen.every((event) => event.bubbles && event.composed && event.target === element)).toBe(true);
     expect(seen[1]?.detail).toMatchObject({ status: 'playing' });
-    expect(seen[2]?.detail).toEqual({ liveLatency: 0.97, targetLatency: 1 });
+    expect(seen[2]?.detail).toEqual({ liveLatency: 0.97, targetLatency: 0.97 });
     expect(seen[4]?.detail).toBe(failure);
   });
 
@@ -146,13 +148,13 @@ describe('LLPlayerElement', () => {
     const fake = fakes[0] as FakeEngine;
     const latency = shadowPart(element, 'latency');
     const status = shadowPart(element, 'status');
-    expect(latency.textContent).toBe('Latency – · target 1.00 s');
+    expect(latency.textContent).toBe('Latency – · target 0.50 s');
     expect(status.textContent).toBe('Loading…');
     fake.ready();
     fake.liveLatency = 0.984;
     vi.advanceTimersByTime(100);
     await settle();
-    expect(latency.textContent).toBe('Latency 0.98 s · target 1.00 s');
+    expect(latency.textContent).toBe('Latency 0.98 s · target 0.50 s');
     expect(status.textContent).toBe('');
     fake.emit('waiting');
     await settle();

@@ -1,85 +1,141 @@
+import { DEFAULT_LIVE_CONTROL, LiveControlLoop, type LiveControlSettings } from '../control/live-control.js';
 import type { Engine } from '../engine/engine.js';
-import { DEFAULT_TARGET_LATENCY, LATENCY_SAMPLE_INTERVAL_MS, type PlayerSnapshot, type TargetLatencySource } from '../store/player-snapshot.js';
+import { LATENCY_SAMPLE_INTERVAL_MS, type PlayerSnapshot } from '../store/player-snapshot.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import { roundToMs, type Controller, type ControllerContext } from './controller.js';
 
+/** Bits/s assumed for audio beside the video until the stream says otherwise (the origin's AAC default). */
+const AUDIO_BANDWIDTH = 128_000;
+
 /**
- * Owns the target latency (page option, else the manifest's
- * ServiceDescription, else the default) and hands it to the engine; samples
- * the engine's live latency, with the buffer ahead and playback rate that
- * explain it, every {@link LATENCY_SAMPLE_INTERVAL_MS} ms once a source is
- * loaded, and publishes them together.
+ * Measures live latency and runs the player's live control in the page.
+ *
+ * Every {@link LATENCY_SAMPLE_INTERVAL_MS} ms once a source is loaded it
+ * reads the latency (the server's time, from the local clock and
+ * `clockOffset`, minus the engine's producer time of the frame at the
+ * playhead), the buffer ahead and the playing state; runs a
+ * {@link LiveControlLoop} tick; applies its playback rate, skip and
+ * rendition to the engine; and publishes latency, target, buffer ahead and
+ * floor, rate, throughput and dropped frames. Stalls, throughput samples and
+ * the page becoming visible again are passed to the loop as they happen.
  */
 export class LatencyController implements Controller {
   #engine: Engine;
   #store: SnapshotStore<PlayerSnapshot>;
+  #settings: LiveControlSettings;
   #abort = new AbortController();
   #timer: ReturnType<typeof setInterval> | null = null;
-  #optionTarget: number | null;
-  #manifestTarget: number | null = null;
+  #fixedTarget: number | null;
+  #loop: LiveControlLoop;
+  #appliedRate = 1;
+  #engineTarget: number | null = null;
 
   /**
-   * @param targetLatency - the page's target latency in seconds (already
-   *   validated), or `null` to follow the manifest.
+   * @param targetLatency - the page's fixed target in seconds (already
+   *   validated), or `null` for the automatic target.
    */
-  constructor({ engine, store }: ControllerContext, targetLatency: number | null) {
+  constructor({ engine, store }: ControllerContext, targetLatency: number | null, settings: LiveControlSettings = DEFAULT_LIVE_CONTROL) {
     this.#engine = engine;
     this.#store = store;
-    this.#optionTarget = targetLatency;
+    this.#settings = settings;
+    this.#fixedTarget = targetLatency;
+    this.#loop = new LiveControlLoop(targetLatency, settings);
     const { signal } = this.#abort;
     engine.on(
       'loadstart',
+      ({ resume }) => {
+        // A new stream (or the same one after its publisher restarted) has new delivery statistics.
+        this.#loop = new LiveControlLoop(this.#fixedTarget, settings);
+        this.#appliedRate = 1;
+        if (!resume) store.update({ throughput: null });
+        store.update({ liveLatency: null, playbackRate: 1 });
+        this.#publishTarget(this.#loop.targetLatency);
+        this.#startTicking();
+      },
+      { signal },
+    );
+    engine.on('throughput', ({ bitsPerSecond, mediaSeconds }) => this.#loop.onThroughput(bitsPerSecond, mediaSeconds), { signal });
+    const unsubscribe = store.subscribe((snapshot, previous) => {
+      if (snapshot.stallCount > previous.stallCount) this.#loop.onStall(performance.now() / 1000);
+      // Back to automatic quality: ABR starts from its estimate rather than from the page's choice.
+      if (snapshot.autoQuality && !previous.autoQuality) this.#loop.onRendition(null);
+    });
+    signal.addEventListener('abort', unsubscribe);
+    const document = globalThis.document as Document | undefined;
+    document?.addEventListener(
+      'visibilitychange',
       () => {
-        // A new source brings its own ServiceDescription; until it arrives the old one does not apply.
-        this.#manifestTarget = null;
-        this.#store.update({ liveLatency: null });
-        this.#publishTarget();
-        this.#startSampling();
+        if (document.visibilityState === 'visible') this.#loop.onVisible();
       },
       { signal },
     );
-    engine.on(
-      'manifestloaded',
-      ({ targetLatency: manifestTarget }) => {
-        this.#manifestTarget = manifestTarget;
-        this.#publishTarget();
-      },
-      { signal },
-    );
-    this.#publishTarget();
+    this.#publishTarget(this.#loop.targetLatency);
   }
 
-  /** Sets the page's target latency in seconds (validated by the caller); `null` follows the manifest again. */
+  /** Fixes the target latency in seconds (validated by the caller), or `null` for the automatic target. */
   setTargetLatency(seconds: number | null): void {
-    this.#optionTarget = seconds;
-    this.#publishTarget();
+    this.#fixedTarget = seconds;
+    this.#loop.setTargetLatency(seconds);
+    this.#publishTarget(this.#loop.targetLatency);
   }
 
-  #publishTarget(): void {
-    let targetLatency = DEFAULT_TARGET_LATENCY;
-    let targetLatencySource: TargetLatencySource = 'default';
-    if (this.#optionTarget !== null) {
-      targetLatency = this.#optionTarget;
-      targetLatencySource = 'option';
-    } else if (this.#manifestTarget !== null) {
-      targetLatency = this.#manifestTarget;
-      targetLatencySource = 'manifest';
+  /** Jumps to the target latency now: a skip when the latency is known, else the engine's own jump. */
+  seekToLive(): void {
+    const { liveLatency, targetLatency } = this.#store.getSnapshot();
+    if (liveLatency !== null && liveLatency > targetLatency) this.#engine.seekBy(liveLatency - targetLatency);
+    else if (liveLatency === null) this.#engine.seekToLive();
+  }
+
+  #publishTarget(targetLatency: number): void {
+    const rounded = roundToMs(targetLatency);
+    this.#store.update({ targetLatency: rounded, targetLatencySource: this.#fixedTarget === null ? 'auto' : 'option' });
+    // The engine's start position and fallback jump; it needs no update for every millisecond of drift.
+    if (this.#engineTarget === null || Math.abs(this.#engineTarget - rounded) >= 0.05) {
+      this.#engineTarget = rounded;
+      this.#engine.setTargetLatency(rounded);
     }
-    this.#store.update({ targetLatency, targetLatencySource });
-    this.#engine.setTargetLatency(targetLatency);
   }
 
-  #startSampling(): void {
+  #startTicking(): void {
     if (this.#timer !== null) return;
-    this.#timer = setInterval(() => this.#sample(), LATENCY_SAMPLE_INTERVAL_MS);
+    this.#timer = setInterval(() => this.#tick(), LATENCY_SAMPLE_INTERVAL_MS);
   }
 
-  #sample(): void {
-    const liveLatency = this.#engine.getLiveLatency();
+  #measureLatency(): number | null {
+    const producerTime = this.#engine.getProducerTime();
+    if (producerTime === null) return null;
+    const serverNow = Date.now() + this.#store.getSnapshot().clockOffset * 1000;
+    return (serverNow - producerTime) / 1000;
+  }
+
+  #tick(): void {
+    const snapshot = this.#store.getSnapshot();
+    const latency = this.#measureLatency();
+    const bufferAhead = this.#engine.getBufferAhead();
+    const decision = this.#loop.tick({
+      now: performance.now() / 1000,
+      latency,
+      bufferAhead,
+      playing: snapshot.status === 'playing',
+      renditions: snapshot.renditions,
+      autoQuality: snapshot.autoQuality,
+      otherBandwidth: AUDIO_BANDWIDTH,
+    });
+    if (snapshot.status === 'playing' && decision.playbackRate !== this.#appliedRate) {
+      this.#appliedRate = decision.playbackRate;
+      this.#engine.setPlaybackRate(decision.playbackRate);
+    }
+    if (decision.seekBy !== null) this.#engine.seekBy(decision.seekBy);
+    if (decision.rendition !== null) this.#engine.setRendition(decision.rendition);
+    this.#publishTarget(decision.targetLatency);
+    const throughput = this.#loop.throughput;
     this.#store.update({
-      liveLatency: liveLatency === null ? null : roundToMs(liveLatency),
-      bufferAhead: roundToMs(this.#engine.getBufferAhead()),
+      liveLatency: latency === null ? null : roundToMs(latency),
+      bufferAhead: roundToMs(bufferAhead),
+      bufferFloor: roundToMs(decision.bufferFloor),
       playbackRate: this.#engine.getPlaybackRate(),
+      throughput: throughput === null ? null : Math.round(throughput),
+      droppedFrames: this.#engine.getDroppedFrames(),
     });
   }
 

@@ -22,7 +22,7 @@ function playing() {
   const player = createPlayer({ engine: () => fake });
   player.attach(video);
   player.load(SRC);
-  fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(FIRST) });
+  fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(FIRST), utcTiming: [] });
   fake.ready();
   return { fake, player };
 }
@@ -90,13 +90,13 @@ describe('createPlayer across publisher sessions', () => {
 
   it('loads the new session at once when a manifest refresh shows the publisher restarted', async () => {
     const { fake, player } = playing();
-    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(FIRST) }); // a plain refresh
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(FIRST), utcTiming: [] }); // a plain refresh
     expect(fake.loadCount).toBe(1);
 
-    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND) });
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND), utcTiming: [] });
     expect(fake.loadCount).toBe(2);
-    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND) }); // the new session's first manifest
-    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND) }); // and a refresh of it
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND), utcTiming: [] }); // the new session's first manifest
+    fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(SECOND), utcTiming: [] }); // and a refresh of it
     expect(fake.loadCount).toBe(2);
     await advance(0);
     expect(player.getSnapshot().status).toBe('loading');

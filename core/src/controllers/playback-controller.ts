@@ -14,6 +14,8 @@ export class PlaybackController implements Controller {
   #abort = new AbortController();
   #loadStartedAt = 0;
   #autoplay = false;
+  /** `performance.now()` when the current stall began, or `null` when not stalled. */
+  #stalledAt: number | null = null;
 
   constructor({ engine, store }: ControllerContext) {
     this.#engine = engine;
@@ -29,7 +31,8 @@ export class PlaybackController implements Controller {
           return;
         }
         this.#loadStartedAt = performance.now();
-        store.update({ status: 'loading', src, stallCount: 0, timeToFirstFrame: null, error: null });
+        this.#stalledAt = null;
+        store.update({ status: 'loading', src, stallCount: 0, stallTime: 0, timeToFirstFrame: null, error: null });
       },
       { signal },
     );
@@ -45,10 +48,13 @@ export class PlaybackController implements Controller {
       'playing',
       () => {
         if (!this.#active()) return;
-        const { timeToFirstFrame } = store.getSnapshot();
+        const { timeToFirstFrame, stallTime } = store.getSnapshot();
+        const stalled = this.#stalledAt === null ? 0 : (performance.now() - this.#stalledAt) / 1000;
+        this.#stalledAt = null;
         store.update({
           status: 'playing',
           timeToFirstFrame: timeToFirstFrame ?? roundToMs((performance.now() - this.#loadStartedAt) / 1000),
+          stallTime: roundToMs(stallTime + stalled),
         });
       },
       { signal },
@@ -58,13 +64,17 @@ export class PlaybackController implements Controller {
       () => {
         const { status, stallCount } = store.getSnapshot();
         // Waiting during start-up is loading, not a stall.
-        if (status === 'playing') store.update({ status: 'stalled', stallCount: stallCount + 1 });
+        if (status !== 'playing') return;
+        this.#stalledAt = performance.now();
+        store.update({ status: 'stalled', stallCount: stallCount + 1 });
       },
       { signal },
     );
     engine.on(
       'pause',
       () => {
+        // A pause ends the stall's clock: waiting for the viewer is not rebuffering.
+        this.#stalledAt = null;
         if (this.#active()) this.#setStatus('paused');
       },
       { signal },

@@ -6,13 +6,14 @@ import type {
   MediaPlayerErrors,
   MediaPlayerSettingClass,
   QualityChangeRenderedEvent,
+  ThroughputDictValue,
 } from 'dashjs';
 
 import { EventEmitter, type ListenOptions } from '../events/event-emitter.js';
 import { PlayerError, type PlayerErrorCode } from '../player-error.js';
 import { DEFAULT_TARGET_LATENCY } from '../store/player-snapshot.js';
 import type { Unsubscribe } from '../store/snapshot-store.js';
-import type { Engine, EngineEventMap, EngineLoadOptions } from './engine.js';
+import type { Engine, EngineEventMap, EngineLoadOptions, UtcTimingSource } from './engine.js';
 import { readManifestTiming } from './manifest-timing.js';
 import type { AudioTrack, Rendition, TextTrack, TrackList, TrackSelection } from './tracks.js';
 
@@ -46,31 +47,33 @@ export type DashMediaPlayer = MediaPlayerClass;
 type DashModule = typeof import('dashjs');
 
 /**
- * dash.js settings (5.2 names) for chunked low-latency live playback.
+ * dash.js settings (5.2 names) for chunked low-latency live playback under
+ * the player's own control.
  *
  * dash.js 5 has no low-latency switch: it enters low-latency mode by itself
  * when a SegmentTemplate has `availabilityTimeComplete="false"` (as the
  * origin's MPD does), and then loads such segments with `fetch`, appending
- * each CMAF chunk as it arrives.
+ * each CMAF chunk as it arrives. Its catch-up and its ABR are off: the
+ * player's live control sets the playback rate and picks the rendition.
  *
- * @param liveDelay - seconds behind the live edge, on dash.js's
+ * @param liveDelay - seconds behind the live edge to start at, on dash.js's
  *   `availabilityStartTime` timeline.
  */
 function lowLatencySettings(liveDelay: number): MediaPlayerSettingClass {
   return {
     streaming: {
-      // The target latency; overrides ServiceDescription and the 4-segment default.
+      // Where playback starts; overrides ServiceDescription and the 4-segment default.
       delay: { liveDelay },
-      liveCatchup: {
-        // On for every live stream, not only once dash.js detected low-latency mode.
-        enabled: true,
-        // Latency-driven catch-up (a sigmoid of latency minus target); the
-        // buffer-driven LoL+ mode needs a buffer floor that 1 s segments do not leave room for.
-        mode: 'liveCatchupModeDefault',
-        // Rates 0.9–1.15, the bounds the project's own catch-up will keep (issue 4); dash.js's default is 0.5–1.5.
-        playbackRate: { min: -0.1, max: 0.15 },
-        // More than 3 s behind target: seek to the live edge rather than spend 20 s at 1.15x.
-        maxDrift: 3,
+      liveCatchup: { enabled: false },
+      buffer: {
+        // dash.js calls a buffer under 0.3 s "empty" in low-latency mode; at a
+        // 0.2 s target that is the normal state. Stalls are the video element's.
+        lowLatencyStallThreshold: 0,
+      },
+      abr: {
+        // Throughput stays dash.js's default for low latency, lowLatencyDownloadTimeCalculationModeMoofParsing:
+        // per-chunk transfer times (moof start to mdat end), not segment download times.
+        autoSwitchBitrate: { video: false, audio: false },
       },
       // Subtitles stay off until the page picks a text track.
       text: { defaultEnabled: false },
@@ -81,6 +84,17 @@ function lowLatencySettings(liveDelay: number): MediaPlayerSettingClass {
       },
     },
   };
+}
+
+/** The `UTCTiming` elements of a manifest as dash.js parses it (attributes become properties). */
+function utcTimingSources(manifest: unknown): UtcTimingSource[] {
+  if (typeof manifest !== 'object' || manifest === null) return [];
+  const raw = (manifest as { UTCTiming?: unknown }).UTCTiming;
+  const list: unknown[] = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.flatMap((entry) => {
+    const { schemeIdUri, value } = (entry ?? {}) as { schemeIdUri?: unknown; value?: unknown };
+    return typeof schemeIdUri === 'string' && typeof value === 'string' ? [{ scheme: schemeIdUri, value }] : [];
+  });
 }
 
 /** dash.js error codes that stop playback, by the kind of failure they are. */
@@ -109,6 +123,8 @@ class DashEngine implements Engine<DashMediaPlayer> {
   #player: DashMediaPlayer | null = null;
   #targetLatency = DEFAULT_TARGET_LATENCY;
   #producerReferenceOffset = 0;
+  /** `MPD@availabilityStartTime`, epoch ms, or `null` (not live / not loaded). */
+  #availabilityStartTime: number | null = null;
   /** Id of the video representation on screen, from dash.js's QUALITY_CHANGE_RENDERED. */
   #renderedRendition: string | null = null;
   #audioInfos: MediaInfo[] = [];
@@ -175,6 +191,7 @@ class DashEngine implements Engine<DashMediaPlayer> {
     const generation = ++this.#generation;
     this.#autoplay = options.autoplay;
     this.#producerReferenceOffset = 0;
+    this.#availabilityStartTime = null;
     this.#renderedRendition = null;
     this.#audioInfos = [];
     this.#textInfos = [];
@@ -212,8 +229,25 @@ class DashEngine implements Engine<DashMediaPlayer> {
     player.on(events.MANIFEST_LOADED, (event: ManifestLoadedEvent) => {
       const timing = readManifestTiming(event.data);
       this.#producerReferenceOffset = timing.producerReferenceOffset;
+      this.#availabilityStartTime = timing.availabilityStartTime;
       this.#applyLiveDelay();
-      this.#events.emit('manifestloaded', { targetLatency: timing.targetLatency, availabilityStartTime: timing.availabilityStartTime });
+      this.#events.emit('manifestloaded', {
+        targetLatency: timing.targetLatency,
+        availabilityStartTime: timing.availabilityStartTime,
+        utcTiming: utcTimingSources(event.data),
+      });
+    });
+    player.on(events.THROUGHPUT_MEASUREMENT_STORED, (event: { throughputValues?: ThroughputDictValue }) => {
+      const measured = event.throughputValues;
+      // The event does not say which media it measured; dash.js stores the same object per media type.
+      // (getRawThroughputData returns undefined for a media type with no entries yet, despite its type.)
+      const video = player.getRawThroughputData('video') as ThroughputDictValue[] | undefined;
+      if (!measured || video?.at(-1) !== measured) return;
+      const bandwidth = player.getCurrentRepresentationForType('video')?.bandwidth ?? 0;
+      const bitsPerSecond = measured.value * 1000;
+      if (!(bitsPerSecond > 0) || !(bandwidth > 0)) return;
+      // The media those bytes carry, at the rendition's declared bitrate.
+      this.#events.emit('throughput', { bitsPerSecond, mediaSeconds: (measured.downloadedBytes * 8) / bandwidth });
     });
     player.on(events.PLAYBACK_NOT_ALLOWED, () => this.#events.emit('playnotallowed'));
     player.on(events.STREAM_INITIALIZED, () => this.#publishTracks());
@@ -283,10 +317,8 @@ class DashEngine implements Engine<DashMediaPlayer> {
   }
 
   setRendition(id: string | null): void {
-    const player = this.#player;
-    if (!player) return;
-    player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: id === null } } } });
-    if (id !== null) player.setRepresentationForTypeById('video', id);
+    // null: the player's ABR names the next rendition; dash.js's own ABR stays off.
+    if (id !== null) this.#player?.setRepresentationForTypeById('video', id);
   }
 
   setAudioTrack(id: string): void {
@@ -349,19 +381,30 @@ class DashEngine implements Engine<DashMediaPlayer> {
     this.#applyLiveDelay();
   }
 
-  getLiveLatency(): number | null {
-    const player = this.#player;
-    if (!player) return null;
-    let latency: number;
-    try {
-      // dash.js: (Date.now() + offset to the UTCTiming clock - availabilityStartTime) / 1000 - video.currentTime.
-      latency = player.getCurrentLiveLatency();
-    } catch {
-      return null;
-    }
-    // NaN before playback is initialized, 0 before the first frame.
-    if (!(latency > 0)) return null;
-    return latency + this.#producerReferenceOffset;
+  getProducerTime(): number | null {
+    const video = this.#video;
+    const ast = this.#availabilityStartTime;
+    // Before the first frame currentTime is 0, which is not a live position.
+    if (!video || ast === null || !this.#player || !(video.currentTime > 0)) return null;
+    // dash.js's live timeline: currentTime is seconds since availabilityStartTime
+    // (its getCurrentLiveLatency() uses the same). The PRFT moves it to the producer's clock.
+    return ast - this.#producerReferenceOffset * 1000 + video.currentTime * 1000;
+  }
+
+  seekBy(seconds: number): void {
+    const video = this.#video;
+    if (!video || !this.#player || !(seconds > 0)) return;
+    // On the element: dash.js follows element seeks (its 'seeking' handler reschedules
+    // loading), while its own seek() would clamp the time to its liveDelay.
+    video.currentTime += seconds;
+  }
+
+  setPlaybackRate(rate: number): void {
+    if (this.#video && this.#video.playbackRate !== rate) this.#video.playbackRate = rate;
+  }
+
+  getDroppedFrames(): number {
+    return this.#video?.getVideoPlaybackQuality().droppedVideoFrames ?? 0;
   }
 
   getBufferAhead(): number {

@@ -3,6 +3,14 @@ import type { PlayerError } from '../player-error.js';
 import type { Unsubscribe } from '../store/snapshot-store.js';
 import type { TrackList, TrackSelection } from './tracks.js';
 
+/** A `UTCTiming` element of the MPD: where the server's clock can be read (ISO/IEC 23009-1 §5.8.4.11). */
+export interface UtcTimingSource {
+  /** `@schemeIdUri`, e.g. `urn:mpeg:dash:utc:http-xsdate:2014`. */
+  readonly scheme: string;
+  /** `@value`: the URL to fetch, or for the `direct` scheme the time itself. */
+  readonly value: string;
+}
+
 /** What the engine learned from a (re)loaded manifest. */
 export interface ManifestInfo {
   /** `ServiceDescription/Latency@target` in seconds, or `null` when the MPD has none. */
@@ -12,6 +20,20 @@ export interface ManifestInfo {
    * `null` (a static MPD). A new value at the same URL is a new publisher session.
    */
   readonly availabilityStartTime: number | null;
+  /** The MPD's `UTCTiming` elements, in document order (possibly none). */
+  readonly utcTiming: readonly UtcTimingSource[];
+}
+
+/** A throughput measurement of delivered media. */
+export interface ThroughputSample {
+  /**
+   * Bits per second, measured per CMAF chunk (each chunk's bytes over the
+   * time they took to arrive once they started), never per segment: under
+   * chunked transfer a segment's download time is the wall clock.
+   */
+  readonly bitsPerSecond: number;
+  /** Seconds of media the measured chunks carry. */
+  readonly mediaSeconds: number;
 }
 
 /** Options of {@link Engine.load}. */
@@ -52,6 +74,8 @@ export interface EngineEventMap {
   tracks: TrackList;
   /** What plays changed: a rendition switch reached the screen, or another audio or text track took over. */
   selectionchange: TrackSelection;
+  /** Video media was delivered and measured (about once per segment). */
+  throughput: ThroughputSample;
 }
 
 /**
@@ -78,19 +102,35 @@ export interface Engine<N = unknown> {
   setMuted(muted: boolean): void;
   /** Whether audio is muted. */
   isMuted(): boolean;
-  /** Jumps to the live edge minus the target latency. */
+  /** Jumps to the live edge minus the target latency (used while the player has no latency reading). */
   seekToLive(): void;
-  /** The live latency the engine's catch-up should hold, in seconds (> 0). */
+  /**
+   * The live latency, in seconds (> 0), at which the engine starts playback
+   * and to which `seekToLive()` jumps. The engine does no catch-up of its own:
+   * the player sets the playback rate.
+   */
   setTargetLatency(seconds: number): void;
-  /** Live latency in seconds (see `PlayerSnapshot.liveLatency`), or `null` before the first frame. */
-  getLiveLatency(): number | null;
+  /**
+   * The producer's wall-clock time, in ms since the epoch, at which the frame
+   * at the playhead was captured (from the MPD's availability times and
+   * `ProducerReferenceTime`), or `null` before the first frame. Live latency
+   * is the server's time now minus this.
+   */
+  getProducerTime(): number | null;
+  /** Moves the playhead `seconds` forward (a skip towards the live edge). */
+  seekBy(seconds: number): void;
+  /** Sets the playback rate (1 = real time). */
+  setPlaybackRate(rate: number): void;
+  /** Video frames the browser dropped since the element was attached. */
+  getDroppedFrames(): number;
   /** Seconds of media buffered ahead of the playback position. */
   getBufferAhead(): number;
   /** The current playback rate (1 = real time). */
   getPlaybackRate(): number;
   /**
-   * Plays the video rendition `id` from now on (its next segment), or hands
-   * the choice back to the engine's adaptive bitrate logic with `null`.
+   * Plays the video rendition `id` from now on (its next segment). `null`
+   * returns the choice to the player's adaptive bitrate, which then names a
+   * rendition; the engine never switches by itself.
    */
   setRendition(id: string | null): void;
   /** Switches to the audio track `id` (an id from the `tracks` event). */

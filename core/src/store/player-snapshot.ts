@@ -22,17 +22,18 @@ export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'stalled'
 /**
  * Where `targetLatency` came from.
  *
+ * - `'auto'` (the default): the player's automatic target, the lowest latency
+ *   delivery sustains without stalls, within `minLatency`–`maxLatency`.
  * - `'option'`: `createPlayer({ targetLatency })` or `setTargetLatency(seconds)`.
- * - `'manifest'`: the MPD's `ServiceDescription/Latency@target`.
- * - `'default'`: neither was given: {@link DEFAULT_TARGET_LATENCY}.
  */
-export type TargetLatencySource = 'option' | 'manifest' | 'default';
+export type TargetLatencySource = 'auto' | 'option';
 
 /**
- * Target latency used when neither the page nor the manifest gives one, in
- * seconds: what the reference origin asks for (ffmpeg `-target_latency 1`).
+ * The automatic target before any delivery has been measured, in seconds:
+ * playback starts this far behind the live edge and walks in to the measured
+ * target (about two seconds of delivery later).
  */
-export const DEFAULT_TARGET_LATENCY = 1;
+export const DEFAULT_TARGET_LATENCY = 0.5;
 
 /**
  * The player's observable state: a frozen object, replaced whenever a field
@@ -46,16 +47,17 @@ export interface PlayerSnapshot {
   /**
    * Live latency in seconds: the server's wall-clock time now minus the
    * wall-clock time at which the frame being shown was produced. The server
-   * clock comes from the MPD's `UTCTiming` (round-trip corrected by dash.js);
-   * the production time from `ProducerReferenceTime` when the MPD has one,
-   * else from `availabilityStartTime` plus the playback position. Sampled
-   * every {@link LATENCY_SAMPLE_INTERVAL_MS} ms, rounded to the millisecond;
+   * clock is the local clock plus `clockOffset`; the production time comes
+   * from `ProducerReferenceTime` when the MPD has one, else from
+   * `availabilityStartTime`, plus the playback position. Sampled every
+   * {@link LATENCY_SAMPLE_INTERVAL_MS} ms, rounded to the millisecond;
    * `null` until the first frame plays.
    */
   readonly liveLatency: number | null;
   /**
-   * The live latency the player steers toward, in seconds.
-   * @defaultValue the MPD's `ServiceDescription/Latency@target`, else {@link DEFAULT_TARGET_LATENCY}
+   * The live latency the player steers toward, in seconds: the page's fixed
+   * target, or the automatic one (see {@link TargetLatencySource}).
+   * @defaultValue automatic, starting at {@link DEFAULT_TARGET_LATENCY}
    */
   readonly targetLatency: number;
   /** See {@link TargetLatencySource}. */
@@ -67,8 +69,33 @@ export interface PlayerSnapshot {
   readonly bufferAhead: number;
   /** The video element's playback rate (1 = real time); catch-up moves it. */
   readonly playbackRate: number;
+  /**
+   * Buffer ahead, in seconds, under which the player slows playback below
+   * real time to avoid a stall; learned from how irregularly chunks arrive.
+   */
+  readonly bufferFloor: number;
   /** Stalls (rebuffers) since the last `load()`; the start-up wait is not one. */
   readonly stallCount: number;
+  /** Seconds spent stalled since the last `load()`, rounded to the millisecond (a stall in progress counts when it ends). */
+  readonly stallTime: number;
+  /**
+   * Estimated throughput to the player, in bits per second, measured per
+   * CMAF chunk; `null` before the first measurement.
+   */
+  readonly throughput: number | null;
+  /** Video frames the browser dropped since the element was attached. */
+  readonly droppedFrames: number;
+  /**
+   * Seconds to add to the local clock (`Date.now()`) to
+   * read the server's clock, from the MPD's `UTCTiming` source; 0 until
+   * synchronised or when the MPD names no usable source.
+   */
+  readonly clockOffset: number;
+  /**
+   * Half-width of the interval the true clock offset lies in, in seconds
+   * (half the shortest round trip to the time source); `null` while unsynchronised.
+   */
+  readonly clockUncertainty: number | null;
   /**
    * Whether audio is muted. Also `true` when the player muted itself because
    * the browser refused unmuted autoplay.
@@ -102,12 +129,12 @@ export interface PlayerSnapshot {
 }
 
 /**
- * How often live latency, buffer ahead and playback rate are sampled, in
- * milliseconds. A reader comparing the estimate with the picture sees a value
- * at most this old; at catch-up rates (within 0.9–1.15) latency moves by less
- * than 15 ms in that time.
+ * How often the live control runs, and live latency, buffer ahead and
+ * playback rate are sampled, in milliseconds. A reader comparing the
+ * estimate with the picture sees a value at most this old; at catch-up rates
+ * (within 0.9–1.15) latency moves by less than 8 ms in that time.
  */
-export const LATENCY_SAMPLE_INTERVAL_MS = 100;
+export const LATENCY_SAMPLE_INTERVAL_MS = 50;
 
 /** The snapshot of a player that has loaded nothing yet. */
 export function initialSnapshot(targetLatency: number, targetLatencySource: TargetLatencySource): PlayerSnapshot {
@@ -119,7 +146,13 @@ export function initialSnapshot(targetLatency: number, targetLatencySource: Targ
     targetLatencySource,
     bufferAhead: 0,
     playbackRate: 1,
+    bufferFloor: 0,
     stallCount: 0,
+    stallTime: 0,
+    throughput: null,
+    droppedFrames: 0,
+    clockOffset: 0,
+    clockUncertainty: null,
     muted: false,
     timeToFirstFrame: null,
     error: null,

@@ -47,11 +47,19 @@ export class FakeEngine implements Engine<FakeEngine> {
   seekToLiveCount = 0;
   /** Whether `destroy()` was called. Listeners stay registered, so a test can check the player removed its own. */
   destroyed = false;
-  /** Returned by `getLiveLatency()`, in seconds. */
+  /**
+   * The live latency the fake plays at, in seconds, or `null` before the
+   * first frame: `getProducerTime()` returns `Date.now()` minus this (so with
+   * a zero clock offset the player reads exactly this latency).
+   */
   liveLatency: number | null = null;
+  /** Every `seekBy()` distance, in seconds, in order. */
+  seeks: number[] = [];
+  /** Returned by `getDroppedFrames()`. */
+  droppedFrames = 0;
   /** Returned by `getBufferAhead()`, in seconds. */
   bufferAhead = 0;
-  /** Returned by `getPlaybackRate()`. */
+  /** Returned by `getPlaybackRate()`; set by `setPlaybackRate()`. */
   playbackRate = 1;
   /** The rendition the player fixed with `setRendition`, `null` for automatic. */
   rendition: string | null = null;
@@ -138,8 +146,21 @@ export class FakeEngine implements Engine<FakeEngine> {
     this.targetLatency = seconds;
   }
 
-  getLiveLatency(): number | null {
-    return this.liveLatency;
+  getProducerTime(): number | null {
+    return this.liveLatency === null ? null : Date.now() - this.liveLatency * 1000;
+  }
+
+  seekBy(seconds: number): void {
+    this.seeks.push(seconds);
+    if (this.liveLatency !== null) this.liveLatency -= seconds;
+  }
+
+  setPlaybackRate(rate: number): void {
+    this.playbackRate = rate;
+  }
+
+  getDroppedFrames(): number {
+    return this.droppedFrames;
   }
 
   getBufferAhead(): number {

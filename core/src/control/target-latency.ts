@@ -1,0 +1,180 @@
+import { SlidingWindow } from './sliding-window.js';
+
+/** Bounds and tuning of the automatic target latency, in seconds. */
+export interface AutoTargetSettings {
+  /**
+   * Lowest target the player picks by itself.
+   * @defaultValue 0.1
+   */
+  readonly minLatency: number;
+  /**
+   * Highest target the player picks by itself.
+   * @defaultValue 5
+   */
+  readonly maxLatency: number;
+  /**
+   * Target before any delivery has been observed; playback starts there and walks in.
+   * @defaultValue 0.5
+   */
+  readonly initialLatency: number;
+  /**
+   * Smallest buffer floor: about one chunk, the buffer that drains between two arrivals.
+   * @defaultValue 0.04 (one frame at 25 fps, the origin's chunk)
+   */
+  readonly minBufferFloor: number;
+  /**
+   * Added to the target after a stall (at most once per second, up to
+   * `maxStallPenalty`); it decays while delivery is steady.
+   * @defaultValue 0.1
+   */
+  readonly stallPenalty: number;
+  /**
+   * Most the stall penalty adds up to: when throughput is below the lowest
+   * rendition, stalls follow each other whatever the target, and the
+   * measured edge latency already raises the target.
+   * @defaultValue 0.5
+   */
+  readonly maxStallPenalty: number;
+  /**
+   * How fast the target may fall once delivery has been steady for
+   * `steadyAfter`: by `fallRate` seconds per second, or by 10 % of the way
+   * down per second when that is more (a target raised to seconds by an
+   * outage comes back down in about half a minute). Rises are immediate.
+   * @defaultValue 0.01
+   */
+  readonly fallRate: number;
+  /**
+   * Seconds without a stall before the target may fall.
+   * @defaultValue 10
+   */
+  readonly steadyAfter: number;
+  /**
+   * Seconds of delivery the statistics look back over: long enough to hold
+   * a few hundred chunk arrivals, short enough to forget a congestion episode.
+   * @defaultValue 10
+   */
+  readonly window: number;
+}
+
+/** Defaults of {@link AutoTargetSettings}. */
+export const DEFAULT_AUTO_TARGET: AutoTargetSettings = Object.freeze({
+  minLatency: 0.1,
+  maxLatency: 5,
+  initialLatency: 0.5,
+  minBufferFloor: 0.04,
+  stallPenalty: 0.1,
+  maxStallPenalty: 0.5,
+  fallRate: 0.01,
+  steadyAfter: 10,
+  window: 10,
+});
+
+/** Share of the distance to the wanted target the target may fall per second. */
+const FALL_SHARE = 0.1;
+
+/** Samples a window needs (seconds of span) before its quantiles steer anything. */
+const MIN_SPAN = 2;
+
+/**
+ * Learns from delivery how much latency the network leaves no choice about,
+ * and from it the buffer floor and the automatic target.
+ *
+ * Its input is the **edge latency**: live latency minus buffer ahead, the age
+ * of the newest media the player holds. The player cannot lower it (it is
+ * capture, encode, packaging and delivery); the buffer ahead is what it adds
+ * on top. A stall happens exactly when the edge latency reaches the live
+ * latency, so:
+ * - the **buffer floor** is the spread of the edge latency (its p99 minus its
+ *   p10: the buffer that drains while a chunk is late), at least one chunk;
+ * - the **automatic target** is the p99 edge latency plus the floor plus a
+ *   penalty for recent stalls, within the bounds. The first estimate (after
+ *   two seconds of delivery) replaces the initial target outright; later it
+ *   rises at once and falls slowly when delivery has been steady.
+ */
+export class DeliveryTracker {
+  readonly #settings: AutoTargetSettings;
+  readonly #edge: SlidingWindow;
+  #penalty = 0;
+  #lastStallAt = Number.NEGATIVE_INFINITY;
+  #target: number;
+  #lastUpdate: number | null = null;
+  /** Whether the target has been set from delivery yet (the first time it may fall at once). */
+  #measured = false;
+
+  constructor(settings: AutoTargetSettings = DEFAULT_AUTO_TARGET) {
+    this.#settings = settings;
+    this.#edge = new SlidingWindow(settings.window);
+    this.#target = clamp(settings.initialLatency, settings.minLatency, settings.maxLatency);
+  }
+
+  /** Adds an edge-latency sample (seconds) observed at `now` (seconds, monotonic). */
+  addEdgeLatency(now: number, edgeLatency: number): void {
+    if (Number.isFinite(edgeLatency)) this.#edge.add(now, edgeLatency);
+  }
+
+  /** Records a stall at `now`: the target rises by the stall penalty. */
+  addStall(now: number): void {
+    const s = this.#settings;
+    if (now - this.#lastStallAt >= 1) this.#penalty = Math.min(s.maxStallPenalty, this.#penalty + s.stallPenalty);
+    this.#lastStallAt = now;
+  }
+
+  /** Whether enough delivery has been seen for the statistics to mean something. */
+  get learned(): boolean {
+    return this.#edge.span >= MIN_SPAN;
+  }
+
+  /** Edge-latency quantile `q` (0–1) over the window, seconds; `null` before any sample. */
+  edgeLatency(q: number): number | null {
+    return this.#edge.quantile(q);
+  }
+
+  /** The buffer ahead, in seconds, under which playback should slow down. */
+  get bufferFloor(): number {
+    const high = this.#edge.quantile(0.99);
+    const low = this.#edge.quantile(0.1);
+    const spread = high === null || low === null || !this.learned ? 0 : high - low;
+    return Math.max(this.#settings.minBufferFloor, spread);
+  }
+
+  /** The lowest latency delivery sustains now, before smoothing: p99 edge latency + floor + stall penalty. */
+  get sustainableLatency(): number | null {
+    const high = this.#edge.quantile(0.99);
+    if (high === null || !this.learned) return null;
+    return high + this.bufferFloor + this.#penalty;
+  }
+
+  /**
+   * Advances the automatic target to `now` (seconds) and returns it: up at
+   * once to what delivery needs, down by at most `fallRate` per second after
+   * `steadyAfter` seconds without a stall (the stall penalty decays at the same pace).
+   */
+  update(now: number): number {
+    const s = this.#settings;
+    const dt = this.#lastUpdate === null ? 0 : Math.max(0, now - this.#lastUpdate);
+    this.#lastUpdate = now;
+    const steady = now - this.#lastStallAt >= s.steadyAfter;
+    if (steady) this.#penalty = Math.max(0, this.#penalty - s.fallRate * dt);
+    const needed = this.sustainableLatency;
+    if (needed === null) return this.#target;
+    const wanted = clamp(Math.ceil(needed * 100) / 100, s.minLatency, s.maxLatency);
+    if (wanted > this.#target || !this.#measured) this.#target = wanted;
+    else if (steady) this.#target = Math.max(wanted, this.#target - Math.max(s.fallRate, FALL_SHARE * (this.#target - wanted)) * dt);
+    this.#measured = true;
+    return this.#target;
+  }
+
+  /** The target from the last `update`, seconds. */
+  get targetLatency(): number {
+    return this.#target;
+  }
+
+  /** Forgets delivery statistics after a discontinuity (seek, new source); the target and penalty stay. */
+  clearSamples(): void {
+    this.#edge.clear();
+  }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
