@@ -197,15 +197,11 @@ export class LiveControlLoop {
 
     let rendition: string | null = null;
     if (input.autoQuality && input.renditions.length > 0) {
-      const high = this.#delivery.edgeLatency(0.9);
-      const deliveryLate =
-        this.#delivery.learned && high !== null && latency !== null && latency - input.bufferAhead > high + bufferFloor;
       const choice = this.#abr.choose({
         now: input.now,
         renditions: input.renditions,
         current: this.#requested,
         otherBandwidth: input.otherBandwidth,
-        deliveryLate,
       });
       if (choice !== null && choice !== this.#requested) {
         this.#requested = choice;

@@ -65,12 +65,12 @@ export const DEFAULT_AUTO_TARGET: AutoTargetSettings = Object.freeze({
   stallPenalty: 0.1,
   maxStallPenalty: 0.5,
   fallRate: 0.01,
-  steadyAfter: 10,
-  window: 10,
+  steadyAfter: 3,
+  window: 6,
 });
 
 /** Share of the distance to the wanted target the target may fall per second. */
-const FALL_SHARE = 0.1;
+const FALL_SHARE = 0.3;
 
 /** Samples a window needs (seconds of span) before its quantiles steer anything. */
 const MIN_SPAN = 2;
