@@ -16,7 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromiumPath, launchBrowser } from '../src/browser.js';
+import { chromiumPath, launchBrowser, type Browser } from '../src/browser.js';
 import { waitForSteadyStream } from '../src/config.js';
 import { startOrigin } from '../src/origin.js';
 import { fetchLiveManifest } from './ladder.js';
@@ -72,7 +72,8 @@ const specs: RunSpec[] = profiles.flatMap((profile) =>
   }),
 );
 const estimateSeconds = 25 + specs.reduce((sum, s) => sum + s.settleSeconds + s.seconds + RUN_OVERHEAD_SECONDS, 0);
-const command = `npm run bench:latency --${process.argv.slice(2).map((a) => ` ${a}`).join('')}`;
+const args = process.argv.slice(2);
+const command = `npm run bench:latency${args.length === 0 ? '' : ` -- ${args.join(' ')}`}`;
 console.log(`${command}`);
 console.log(`${specs.length} runs, about ${Math.ceil(estimateSeconds / 60)} min in total:`);
 for (const profile of profiles) {
@@ -87,6 +88,16 @@ function packageVersion(entry: string): string {
   }
   return '?';
 }
+/** The commit the player and origin were built from, and whether their sources differed from it. */
+function llstreamRevision(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', 'core', 'vanilla', 'server') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes in core/, vanilla/ or server/' : ''}`;
+  } catch {
+    return 'unknown (no git)';
+  }
+}
 const require = createRequire(import.meta.url);
 const machine = {
   cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
@@ -97,12 +108,26 @@ const machine = {
   chromium: execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
   dashjs: packageVersion(require.resolve('dashjs')),
   shaka: packageVersion(require.resolve('shaka-player')),
+  llstream: llstreamRevision(),
 };
 
 const started = Date.now();
 const origin = await startOrigin();
 const pages = await startPageServer();
-const browser = await launchBrowser();
+// One browser for all runs, relaunched if it goes away (a crash, or something
+// else on the machine ending it), so one lost browser costs one run, not the benchmark.
+const chromium: { browser: Browser | null; closed: boolean } = { browser: null, closed: false };
+async function openBrowser(): Promise<Browser> {
+  if (chromium.browser !== null && !chromium.closed) return chromium.browser;
+  await chromium.browser?.close().catch(() => undefined);
+  const launched = await launchBrowser();
+  chromium.closed = false;
+  launched.context.on('close', () => {
+    chromium.closed = true;
+  });
+  chromium.browser = launched;
+  return launched;
+}
 const results: RunResult[] = [];
 let throttleCheck: TimedFetch[] = [];
 try {
@@ -111,19 +136,24 @@ try {
   const manifest = await fetchLiveManifest(manifestUrl);
   console.log(`ladder: ${manifest.ladder.map((r) => `${r.height}p ${r.bandwidth / 1000} kbit/s`).join(', ')}`);
   if (profiles.some((p) => allProfiles[p]!.length > 0)) {
-    throttleCheck = await checkThrottling(browser.context, `${pages.url}/blank.html`, manifestUrl, manifest);
+    throttleCheck = await checkThrottling((await openBrowser()).context, `${pages.url}/blank.html`, manifestUrl, manifest);
     console.log(`CDP throttling check:\n${formatThrottleCheck(throttleCheck).join('\n')}`);
   }
   for (const [i, spec] of specs.entries()) {
-    const result = await runPlayer(browser.context, pages.url, manifestUrl, manifest.ladder, spec);
+    let result = await runPlayer((await openBrowser()).context, pages.url, manifestUrl, manifest.ladder, spec);
+    if (chromium.closed) {
+      console.log(`[${i + 1}/${specs.length}] the browser closed during the run (${result.error ?? 'no error'}); relaunching it and running again`);
+      result = await runPlayer((await openBrowser()).context, pages.url, manifestUrl, manifest.ladder, spec);
+    }
     results.push(result);
     console.log(
       `[${i + 1}/${specs.length}] ${spec.profile} ${runLabel(spec)}: ` +
-        (result.error ?? `g2g p50 ${Math.round(result.g2g.p50)} ms p95 ${Math.round(result.g2g.p95)} ms, stalls ${result.stallCount} (${result.stallTimeMs} ms), ${result.meanBitrateKbps} kbit/s`),
+        (result.error ?? `g2g p50 ${Math.round(result.g2g.p50)} ms p95 ${Math.round(result.g2g.p95)} ms, stalls ${result.stallCount} (${result.stallTimeMs} ms), ${result.meanBitrateKbps} kbit/s`) +
+        `; load average ${result.loadAverage}`,
     );
   }
 } finally {
-  await browser.close();
+  await chromium.browser?.close().catch(() => undefined);
   await pages.close();
   await origin.stop();
 }
@@ -155,9 +185,10 @@ Run ${date}, ${Math.floor(runtimeSeconds / 60)} min ${runtimeSeconds % 60} s, wi
 
     ${command}
 
-Machine: ${machine.cpu}, ${machine.memoryGiB} GiB, load average ${machine.loadAverageAtStart.join(' ')} at start and ${machine.loadAverageAtEnd.join(' ')} at the end
+Machine: ${machine.cpu}, ${machine.memoryGiB} GiB, load average ${machine.loadAverageAtStart.join(' ')} at start and ${machine.loadAverageAtEnd.join(' ')} at the end,
+1-minute load average at the end of each run ${Math.min(...results.map((r) => r.loadAverage))}–${Math.max(...results.map((r) => r.loadAverage))} (per run in latency.json)
 (the origin's ffmpeg encodes the 4-rung ladder on the same cores the browser decodes on); Node ${machine.node}, ${machine.chromium} headless,
-dash.js ${machine.dashjs}, Shaka Player ${machine.shaka}.
+dash.js ${machine.dashjs}, Shaka Player ${machine.shaka}; llstream (origin and \`<ll-player>\`) built from ${machine.llstream}.
 
 Each row is one player playing the origin's built-in test stream (${'`demo`'}: 1 s segments, one CMAF chunk per frame, chunked transfer)
 alone in the browser, the players one after another, against one origin started for the whole run. Glass-to-glass latency is read

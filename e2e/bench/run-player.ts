@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { BrowserContext, Page } from 'playwright-core';
 import { percentile, summarize, type Summary } from '../src/stats.js';
 import { installStripProbe, takeStripSamples, type StripSample } from '../src/strip-probe.js';
@@ -77,6 +78,8 @@ export interface RunResult {
   droppedFrames: number;
   presentedFrames: number;
   error: string | null;
+  /** The machine's 1-minute load average as the run ended (2 cores: above 2 the players and ffmpeg wait for CPU). */
+  loadAverage: number;
   series: SecondPoint[];
 }
 
@@ -146,8 +149,8 @@ export async function runPlayer(
   ladder: readonly Rung[],
   spec: RunSpec,
 ): Promise<RunResult> {
-  const page = await context.newPage();
-  const network = await NetworkEmulator.attach(page, spec.steps);
+  let page: Page | undefined;
+  let emulator: NetworkEmulator | undefined;
   const result: RunResult = {
     player: spec.player,
     profile: spec.profile,
@@ -169,9 +172,13 @@ export async function runPlayer(
     droppedFrames: 0,
     presentedFrames: 0,
     error: null,
+    loadAverage: 0,
     series: [],
   };
   try {
+    page = await context.newPage();
+    const network = await NetworkEmulator.attach(page, spec.steps);
+    emulator = network;
     await page.goto(`${pagesUrl}/${spec.player}.html`);
     await page.waitForFunction(() => (window as unknown as Partial<BenchWindow>).__bench?.ready === true, null, { timeout: 30_000 });
     await network.start();
@@ -241,8 +248,9 @@ export async function runPlayer(
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
   } finally {
-    await network.stop();
-    await page.close();
+    await emulator?.stop();
+    await page?.close().catch(() => undefined);
+    result.loadAverage = Math.round(loadavg()[0]! * 100) / 100;
   }
   return result;
 }
