@@ -246,7 +246,8 @@ export async function runPlayer(
     result.droppedFrames = (last.droppedFrames ?? 0) - (first.droppedFrames ?? 0);
     result.presentedFrames = samples.length;
   } catch (error) {
-    result.error = error instanceof Error ? error.message : String(error);
+    // Playwright appends the browser's log to its messages: keep the first line.
+    result.error = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
   } finally {
     await emulator?.stop();
     await page?.close().catch(() => undefined);
