@@ -210,7 +210,8 @@ ${markdownTable(results)}
 }
 Latency over time: ${profiles.map((p) => `[${p}](latency-${p}.svg)`).join(', ')}. Per-second series of every run: [latency.json](latency.json).
 
-CDP throttling check (top rung, \`Network.emulateNetworkConditions\`, read through fetch()'s ReadableStream in the page):
+CDP throttling check (top rung, \`Network.emulateNetworkConditions\`, read through fetch()'s ReadableStream in the page;
+a download running when the limit changes finishes unthrottled, see [README.md](README.md)):
 
 ${throttleCheck.length === 0 ? '- not run (no throttled profile)' : formatThrottleCheck(throttleCheck).join('\n')}
 `;
