@@ -77,8 +77,8 @@ function formatSeconds(seconds: number | null): string {
  *
  * Attributes (and the camelCase properties reflecting them):
  * - `src`: the MPD URL; changing it loads the new stream, removing it stops playback.
- * - `target-latency` / `targetLatency`: seconds (a number > 0); absent follows
- *   the MPD's ServiceDescription target, else 1 s.
+ * - `target-latency` / `targetLatency`: a fixed target, seconds (a number > 0);
+ *   absent, the player's automatic target (the lowest latency delivery sustains).
  * - `muted`: mute audio. `muted` (the property) also turns `true` when the
  *   player muted itself because the browser refused unmuted autoplay.
  * - `autoplay`: play as soon as possible; read when the player is created (on connect).
@@ -145,8 +145,8 @@ export class LLPlayerElement extends HTMLElement {
   }
 
   /**
-   * The target latency in seconds (`target-latency` attribute), or `null` to
-   * follow the manifest.
+   * The fixed target latency in seconds (`target-latency` attribute), or
+   * `null` for the player's automatic target.
    * @throws RangeError when set to a number that is not finite and greater than 0.
    */
   get targetLatency(): number | null {

@@ -28,11 +28,11 @@ export interface SimulationOptions {
   readonly renditions?: readonly { id: string; bandwidth: number }[];
   /** Audio bits/s on the same link. @defaultValue 128 000 */
   readonly audioBandwidth?: number;
-  /** Bandwidth steps, looped; empty means unlimited. @defaultValue [] */
+  /** Bandwidth steps, looped from the moment the player joins; empty means unlimited. @defaultValue [] */
   readonly profile?: readonly BandwidthStep[];
   /** Each chunk arrives up to this much later, uniformly at random (order kept). @defaultValue 0 */
   readonly jitter?: number;
-  /** Intervals `[start, end)` in seconds during which nothing is delivered. @defaultValue [] */
+  /** Intervals `[start, end)`, seconds after the player joined, during which nothing is delivered. @defaultValue [] */
   readonly outages?: readonly (readonly [number, number])[];
   /** Error of the player's clock against the producer's, added to every latency reading. @defaultValue 0 */
   readonly clockError?: number;
@@ -60,6 +60,8 @@ export interface SimulationSample {
 export interface SimulationResult {
   readonly samples: readonly SimulationSample[];
   readonly stallCount: number;
+  /** When each stall began, seconds after the player joined. */
+  readonly stallStarts: readonly number[];
   /** Total seconds spent stalled (after the first frame). */
   readonly stallTime: number;
   /** How many times the playback rate changed. */
@@ -127,6 +129,7 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
   const jitter = options.jitter ?? 0;
   const loop = new LiveControlLoop(options.targetLatency ?? null, options.settings ?? DEFAULT_LIVE_CONTROL);
 
+  // Profiles and outages run on the player's clock: t = 0 when it joins.
   const bandwidthAt = (t: number): number => {
     if (outages.some(([from, to]) => t >= from && t < to)) return 0;
     if (profile.length === 0 || cycle <= 0) return Number.POSITIVE_INFINITY;
@@ -158,7 +161,7 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
   let started = false;
   let timeToFirstFrame: number | null = null;
   const joinedAt = now;
-  let stallCount = 0;
+  const stallStarts: number[] = [];
   let stallTime = 0;
   let rate = 1;
   let rateChanges = 0;
@@ -187,7 +190,8 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
       nextChunkStart = Math.round((nextChunkStart + chunk) * 1e6) / 1e6;
     }
     // The bottleneck link.
-    let capacity = bandwidthAt(now) * STEP;
+    const bandwidth = bandwidthAt(now - joinedAt);
+    let capacity = bandwidth * STEP;
     while (queue.length > 0 && capacity > 0) {
       const head = queue[0]!;
       head.transferStartedAt ??= now;
@@ -196,7 +200,8 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
       capacity -= send;
       if (head.sent >= head.bits - 1e-6) {
         queue.shift();
-        const done = capacity === Number.POSITIVE_INFINITY || Number.isNaN(capacity) ? now : now + STEP - capacity / bandwidthAt(now);
+        // The chunk's last bit left part-way through the step (at once on an unlimited link).
+        const done = capacity === Number.POSITIVE_INFINITY ? now : now + STEP - capacity / bandwidth;
         const transfer = Math.max(done - head.transferStartedAt, 1e-4);
         segmentBits += head.bits;
         segmentTransfer += transfer;
@@ -231,7 +236,7 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
       if (position + advance > bufferEnd) {
         position = bufferEnd;
         playing = false;
-        stallCount++;
+        stallStarts.push(now - joinedAt);
         loop.onStall(now);
       } else {
         position += advance;
@@ -281,7 +286,8 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
   }
   return {
     samples,
-    stallCount,
+    stallCount: stallStarts.length,
+    stallStarts,
     stallTime,
     rateChanges,
     rateReversals,

@@ -124,11 +124,6 @@ export class DeliveryTracker {
     return this.#edge.span >= MIN_SPAN;
   }
 
-  /** Edge-latency quantile `q` (0–1) over the window, seconds; `null` before any sample. */
-  edgeLatency(q: number): number | null {
-    return this.#edge.quantile(q);
-  }
-
   /** The buffer ahead, in seconds, under which playback should slow down. */
   get bufferFloor(): number {
     const high = this.#edge.quantile(0.99);

@@ -22,7 +22,6 @@ const AUDIO_BANDWIDTH = 128_000;
 export class LatencyController implements Controller {
   #engine: Engine;
   #store: SnapshotStore<PlayerSnapshot>;
-  #settings: LiveControlSettings;
   #abort = new AbortController();
   #timer: ReturnType<typeof setInterval> | null = null;
   #fixedTarget: number | null;
@@ -37,7 +36,6 @@ export class LatencyController implements Controller {
   constructor({ engine, store }: ControllerContext, targetLatency: number | null, settings: LiveControlSettings = DEFAULT_LIVE_CONTROL) {
     this.#engine = engine;
     this.#store = store;
-    this.#settings = settings;
     this.#fixedTarget = targetLatency;
     this.#loop = new LiveControlLoop(targetLatency, settings);
     const { signal } = this.#abort;
