@@ -9,6 +9,7 @@
 export { assertTargetLatency, createPlayer, type Player, type PlayerOptions } from './player.js';
 export {
   DEFAULT_TARGET_LATENCY,
+  initialSnapshot,
   LATENCY_SAMPLE_INTERVAL_MS,
   type PlayerSnapshot,
   type PlayerStatus,

@@ -30,13 +30,13 @@ export interface AbrSettings {
 }
 
 /** Defaults of {@link AbrSettings}. */
-export const DEFAULT_ABR: AbrSettings = Object.freeze({
+export const DEFAULT_ABR: AbrSettings = {
   safety: 0.8,
   fastHalfLife: 2,
   slowHalfLife: 8,
   upSwitchHold: 4,
   afterStallHold: 10,
-});
+};
 
 /** A rendition as ABR sees it. */
 export interface AbrRendition {

@@ -47,7 +47,7 @@ export interface CatchUpSettings {
 }
 
 /** Defaults of {@link CatchUpSettings}. */
-export const DEFAULT_CATCH_UP: CatchUpSettings = Object.freeze({
+export const DEFAULT_CATCH_UP: CatchUpSettings = {
   minPlaybackRate: 0.9,
   maxPlaybackRate: 1.15,
   proportionalGain: 0.5,
@@ -55,7 +55,7 @@ export const DEFAULT_CATCH_UP: CatchUpSettings = Object.freeze({
   deadBand: 0.02,
   slewRate: 0.4,
   rateStep: 0.01,
-});
+};
 
 /** One control step's measurements. Seconds throughout. */
 export interface CatchUpInput {

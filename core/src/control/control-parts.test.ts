@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AbrController } from './abr.js';
 import { CatchUpController, DEFAULT_CATCH_UP } from './catch-up.js';
 import { ClockSync } from './clock-sync.js';
+import { LiveControlLoop } from './live-control.js';
 import { DeliveryTracker, DEFAULT_AUTO_TARGET } from './target-latency.js';
 
 const step = (c: CatchUpController, latency: number, bufferAhead = 1, bufferFloor = 0.05, targetLatency = 0.3) =>
@@ -68,15 +69,34 @@ describe('ClockSync', () => {
 });
 
 describe('DeliveryTracker', () => {
-  it('sets the target from the edge latency and its spread once two seconds are seen, and raises it after a stall', () => {
+  it('walks the target down to what delivery needs once it has been steady, and raises it after a stall', () => {
     const tracker = new DeliveryTracker();
     expect(tracker.update(0)).toBe(DEFAULT_AUTO_TARGET.initialLatency);
-    for (let t = 0; t <= 3; t += 0.05) tracker.addEdgeLatency(t, 0.08 + 0.04 * ((t * 20) % 2 === 0 ? 0 : 1));
-    const learned = tracker.update(3);
+    let learned = 0;
+    for (let t = 0; t <= 20; t += 0.05) {
+      tracker.addEdgeLatency(t, 0.08 + 0.04 * (Math.round(t * 20) % 2));
+      learned = tracker.update(t);
+      // Two seconds of delivery give a first estimate; the target holds for steadyAfter more.
+      if (t <= 2 + DEFAULT_AUTO_TARGET.steadyAfter) expect(learned).toBe(DEFAULT_AUTO_TARGET.initialLatency);
+    }
     expect(learned).toBeGreaterThan(0.12);
     expect(learned).toBeLessThan(0.25);
-    tracker.addStall(3.1);
-    expect(tracker.update(3.2)).toBeCloseTo(learned + DEFAULT_AUTO_TARGET.stallPenalty, 2);
+    tracker.addStall(20.1);
+    expect(tracker.update(20.2)).toBeCloseTo(learned + DEFAULT_AUTO_TARGET.stallPenalty, 2);
+  });
+
+  it('takes late chunks for jitter, but not the steady climb of a bandwidth shortfall', () => {
+    // Chunks every 40 ms, one in ten 300 ms late: the buffer must cover 0.3 s.
+    const jittery = new DeliveryTracker();
+    for (let t = 0; t <= 6; t += 0.02) jittery.addEdgeLatency(t, 0.1 + (Math.floor(t / 0.04) % 10 === 0 ? 0.3 : t % 0.04));
+    expect(jittery.bufferFloor).toBeGreaterThan(0.25);
+    // The edge latency climbing 0.5 s per second (throughput two thirds of the bitrate): a
+    // backlog, which a larger buffer does not help with. Its floor is half a second of climb.
+    const short = new DeliveryTracker();
+    for (let t = 0; t <= 6; t += 0.02) short.addEdgeLatency(t, 0.1 + 0.5 * t + (t % 0.04));
+    expect(short.bufferFloor).toBeLessThan(0.3);
+    // The target still follows the climb: latency cannot be lower than the media's age.
+    expect(short.update(6)).toBeGreaterThan(3);
   });
 
   it('lets the target fall only slowly, and only after steady delivery', () => {
@@ -90,7 +110,7 @@ describe('DeliveryTracker', () => {
       later = tracker.update(t);
       if (t < 6) atSix = later;
     }
-    // While the window still holds the slow deliveries the target stays up (their spread even raises it).
+    // While the window still holds the slow deliveries the target stays up.
     expect(atSix).toBeGreaterThanOrEqual(high);
     // Then it falls, but a few seconds later it is still well above what delivery now needs (~0.1 s).
     expect(later).toBeLessThan(atSix);
@@ -127,5 +147,36 @@ describe('AbrController', () => {
     abr.addStall(0);
     expect(abr.choose({ now: 1, renditions: ladder, current: 'low', otherBandwidth: 0 })).toBe('low');
     expect(abr.choose({ now: 6, renditions: ladder, current: 'low', otherBandwidth: 0 })).toBe('low');
+  });
+});
+
+describe('LiveControlLoop', () => {
+  /** Ticks every 50 ms from `from` to `to` seconds with latency growing 1 s per second (nothing plays); returns the seeks. */
+  function runStuck(loop: LiveControlLoop, waiting: boolean, from: number, to: number, latencyAt: (t: number) => number) {
+    const seeks: { at: number; by: number }[] = [];
+    for (let t = from; t <= to + 1e-9; t += 0.05) {
+      const decision = loop.tick({ now: t, latency: latencyAt(t), bufferAhead: 0.1, playing: false, waiting, renditions: [], autoQuality: false, otherBandwidth: 0 });
+      if (decision.seekBy !== null) seeks.push({ at: t, by: decision.seekBy });
+    }
+    return seeks;
+  }
+
+  it('jumps to the target when a stall does not end by itself, after 3 s of waiting, and again if it stays stuck', () => {
+    const loop = new LiveControlLoop(1);
+    const seeks = runStuck(loop, true, 0, 7, (t) => 1 + t);
+    expect(seeks).toHaveLength(2);
+    // Within a tick (50 ms) of 3 s of waiting, then of 3 s after the first jump.
+    expect(seeks[0]!.at).toBeGreaterThanOrEqual(3 - 1e-6);
+    expect(seeks[0]!.at).toBeLessThan(3.1);
+    expect(seeks[1]!.at - seeks[0]!.at).toBeGreaterThanOrEqual(3 - 1e-6);
+    expect(seeks[1]!.at - seeks[0]!.at).toBeLessThan(3.1);
+    // The jump lands on the target: the latency over it, as filtered at that moment.
+    expect(seeks[0]!.by).toBeGreaterThan(2.5);
+    expect(seeks[0]!.by).toBeLessThan(3.1);
+  });
+
+  it('does not jump while paused, nor while a stall is within maxDrift of the target', () => {
+    expect(runStuck(new LiveControlLoop(1), false, 0, 10, (t) => 1 + t)).toEqual([]);
+    expect(runStuck(new LiveControlLoop(1), true, 0, 10, () => 2.4)).toEqual([]);
   });
 });

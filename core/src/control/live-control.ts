@@ -6,6 +6,14 @@ import { DEFAULT_AUTO_TARGET, DeliveryTracker, type AutoTargetSettings } from '.
 const SEEK_SETTLE = 1;
 /** Seconds of playing before delivery statistics are taken (start-up and after a stall). */
 const SETTLE = 0.5;
+/**
+ * Seconds of waiting (loading or stalled, not paused) after which latency
+ * more than `maxDrift` over the target is jumped although nothing plays: a
+ * stall that a hole in the buffer or a segment that never came keeps from
+ * ending by itself (seen in Storybook on a starved machine: stalled 30 s,
+ * latency rising 1 s per second, after two 404s).
+ */
+const STUCK_AFTER = 3;
 
 /** Settings of {@link LiveControlLoop}; every field has a default. Seconds throughout. */
 export interface LiveControlSettings {
@@ -36,14 +44,14 @@ export interface LiveControlSettings {
 }
 
 /** Defaults of {@link LiveControlSettings}. */
-export const DEFAULT_LIVE_CONTROL: LiveControlSettings = Object.freeze({
+export const DEFAULT_LIVE_CONTROL: LiveControlSettings = {
   catchUp: DEFAULT_CATCH_UP,
   autoTarget: DEFAULT_AUTO_TARGET,
   abr: DEFAULT_ABR,
   maxDrift: 1.5,
   skipAfterStall: 0.3,
   latencySmoothing: 0.2,
-});
+};
 
 /** What the loop sees at each tick. Seconds throughout. */
 export interface LiveControlInput {
@@ -55,6 +63,8 @@ export interface LiveControlInput {
   readonly bufferAhead: number;
   /** Whether the playhead is advancing (not paused, stalled or loading). */
   readonly playing: boolean;
+  /** Whether playback is wanted but the playhead does not advance: loading or stalled, not paused. */
+  readonly waiting: boolean;
   /** The video ladder. */
   readonly renditions: readonly AbrRendition[];
   /** Whether ABR chooses the rendition (the page has not fixed one). */
@@ -108,6 +118,8 @@ export class LiveControlLoop {
   #noSeekUntil = Number.NEGATIVE_INFINITY;
   /** When the playhead last started advancing (seconds), or `null` while it is not. */
   #playingSince: number | null = null;
+  /** Since when the player has been waiting (or since its last jump while waiting), seconds. */
+  #waitingSince: number | null = null;
 
   /** @param fixedTarget - the page's target latency in seconds, or `null` for the automatic target. */
   constructor(fixedTarget: number | null, settings: LiveControlSettings = DEFAULT_LIVE_CONTROL) {
@@ -174,23 +186,28 @@ export class LiveControlLoop {
     let seekBy: number | null = null;
     let playbackRate = this.#catchUp.playbackRate;
 
-    if (latency !== null && input.playing) {
+    this.#waitingSince = input.waiting ? (this.#waitingSince ?? input.now) : null;
+    // Waiting this long, the stall is not ending by itself: only the drift jump applies.
+    const stuck = this.#waitingSince !== null && input.now - this.#waitingSince >= STUCK_AFTER;
+    if (latency !== null && (input.playing || stuck)) {
       const excess = latency - targetLatency;
       if (input.now < this.#noSeekUntil) {
         // The last seek has not shown in the reading yet.
       } else if (excess > s.maxDrift) {
         seekBy = excess;
-      } else if (this.#skipPending && excess > s.skipAfterStall) {
+      } else if (input.playing && this.#skipPending && excess > s.skipAfterStall) {
         // Only what is already buffered: a seek past it would refetch and stall again.
         const skippable = Math.min(excess, input.bufferAhead - bufferFloor);
         if (skippable > s.skipAfterStall / 2) seekBy = skippable;
       }
-      this.#skipPending = false;
+      if (input.playing) this.#skipPending = false;
       if (seekBy !== null) {
         this.#noSeekUntil = input.now + SEEK_SETTLE;
         this.#catchUp.reset();
         playbackRate = 1;
-      } else {
+        // Still stuck after the jump: counted again from here.
+        if (stuck) this.#waitingSince = input.now;
+      } else if (input.playing) {
         playbackRate = this.#catchUp.update({ latency, targetLatency, bufferAhead: input.bufferAhead, bufferFloor, dt });
       }
     }

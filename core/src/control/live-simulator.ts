@@ -253,6 +253,7 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
         latency: started ? trueLatency + (options.clockError ?? 0) : null,
         bufferAhead: Math.max(0, bufferEnd - position),
         playing,
+        waiting: !playing,
         renditions: ladder,
         autoQuality: true,
         otherBandwidth: audio,

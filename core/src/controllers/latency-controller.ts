@@ -56,7 +56,7 @@ export class LatencyController implements Controller {
     const unsubscribe = store.subscribe((snapshot, previous) => {
       if (snapshot.stallCount > previous.stallCount) this.#loop.onStall(performance.now() / 1000);
       // Back to automatic quality: ABR starts from its estimate rather than from the page's choice.
-      if (snapshot.autoQuality && !previous.autoQuality) this.#loop.onRendition(null);
+      if (snapshot.quality === 'auto' && previous.quality !== 'auto') this.#loop.onRendition(null);
     });
     signal.addEventListener('abort', unsubscribe);
     const document = globalThis.document as Document | undefined;
@@ -115,8 +115,9 @@ export class LatencyController implements Controller {
       latency,
       bufferAhead,
       playing: snapshot.status === 'playing',
+      waiting: snapshot.status === 'loading' || snapshot.status === 'stalled',
       renditions: snapshot.renditions,
-      autoQuality: snapshot.autoQuality,
+      autoQuality: snapshot.quality === 'auto',
       otherBandwidth: AUDIO_BANDWIDTH,
     });
     if (snapshot.status === 'playing' && decision.playbackRate !== this.#appliedRate) {

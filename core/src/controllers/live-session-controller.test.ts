@@ -13,9 +13,12 @@ const SECOND = '2026-11-23T04:05:00.000Z';
 const mpd = (ast: string, extra = ''): string =>
   `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"\n\ttype="dynamic"\n\tavailabilityStartTime="${ast}"${extra}>\n<Period/></MPD>`;
 
-/** The origin as the player's manifest polls see it; tests change `manifest` to simulate the publisher. */
-let manifest: { status: number; body: string };
-const fetchMock = vi.fn(async () => new Response(manifest.body, { status: manifest.status }));
+/** The origin as the player's manifest polls see it; tests change `manifest` to simulate the publisher, `null`: unreachable. */
+let manifest: { status: number; body: string } | null;
+const fetchMock = vi.fn(async () => {
+  if (manifest === null) throw new TypeError('Failed to fetch'); // what fetch() does offline
+  return new Response(manifest.body, { status: manifest.status });
+});
 
 function playing() {
   const fake = new FakeEngine();
@@ -148,6 +151,22 @@ describe('createPlayer across publisher sessions', () => {
     await advance(0);
     expect(statuses).toEqual(['error', 'loading']);
     expect(fake.loadCount).toBe(2);
+  });
+
+  it('reloads the same session after a failure once the manifest is reachable again (the network came back)', async () => {
+    const { fake, player } = playing();
+    manifest = null;
+    fake.emit('error', new PlayerError('manifest', 'http://origin.test/live/demo/manifest.mpd is not available'));
+    await advance(5000);
+    expect(fetchMock.mock.calls.length).toBeGreaterThanOrEqual(5);
+    expect(fake.loadCount).toBe(1);
+    expect(player.getSnapshot().status).toBe('error');
+    expect(player.getSnapshot().error?.message).toContain('manifest.mpd');
+
+    manifest = { status: 200, body: mpd(FIRST) }; // same session: the origin never stopped
+    await advance(1000);
+    expect(fake.loadCount).toBe(2);
+    expect(player.getSnapshot()).toMatchObject({ status: 'loading', error: null });
   });
 
   it('stops polling on destroy', async () => {

@@ -48,14 +48,16 @@ export function readManifestSession(text: string): ManifestSession | null {
 }
 
 /**
- * Follows a live stream across publisher sessions. When the stream ends
- * (status `offline`), a stall outlasts {@link LiveSessionTiming.stallTimeout},
- * or a manifest or network failure stops playback, it fetches the manifest
- * every {@link LiveSessionTiming.pollInterval} and reloads the engine as soon
- * as the manifest describes a live session other than the one that stopped:
- * players come back by themselves when the publisher does, with no page reload.
- * A stall whose manifest says the presentation ended (or is gone: 404) turns
- * into status `offline`.
+ * Follows a live stream across publisher sessions and failures. When the
+ * stream ends (status `offline`), a stall outlasts
+ * {@link LiveSessionTiming.stallTimeout}, or a manifest or network failure
+ * stops playback (status `error`), it fetches the manifest every
+ * {@link LiveSessionTiming.pollInterval} and reloads the engine as soon as
+ * the manifest describes a live session other than the one that stopped, or,
+ * after an error, as soon as the stream is live again at all (the origin or
+ * the viewer's network is back): players come back by themselves, with no
+ * page reload. A stall whose manifest says the presentation ended (or is
+ * gone: 404) turns into status `offline`.
  */
 export class LiveSessionController implements Controller {
   #engine: Engine;
@@ -142,7 +144,10 @@ export class LiveSessionController implements Controller {
         this.#markOffline();
         return;
       }
-      if (session.availabilityStartTime !== null && session.availabilityStartTime === this.#sessionStart) return;
+      // The same session: a stall is the engine's to ride out, but an engine stopped by an error
+      // (e.g. its MPD refresh failed while the viewer's network was down) does not fetch again by itself.
+      const sameSession = session.availabilityStartTime !== null && session.availabilityStartTime === this.#sessionStart;
+      if (sameSession && this.#store.getSnapshot().status !== 'error') return;
       this.#engine.load(src, { autoplay: true, resume: true });
     } catch {
       // Offline or aborted: the next interval tries again.

@@ -35,7 +35,7 @@ describe('createPlayer renditions and tracks', () => {
     expect(player.getSnapshot()).toMatchObject({
       renditions: LADDER.renditions,
       rendition: '0',
-      autoQuality: true,
+      quality: 'auto',
       audioTracks: LADDER.audioTracks,
       audioTrack: '4',
       textTracks: LADDER.textTracks,
@@ -59,11 +59,11 @@ describe('createPlayer renditions and tracks', () => {
 
     player.setQuality('3');
     expect(fake.rendition).toBe('3');
-    expect(player.getSnapshot().autoQuality).toBe(false);
+    expect(player.getSnapshot().quality).toBe('3');
 
     player.setQuality('auto');
     expect(fake.rendition).toBeNull();
-    expect(player.getSnapshot().autoQuality).toBe(true);
+    expect(player.getSnapshot().quality).toBe('auto');
   });
 
   it('switches audio and text tracks, and turns subtitles off with null', () => {
@@ -88,6 +88,53 @@ describe('createPlayer renditions and tracks', () => {
     expect(fake.rendition).toBeNull();
     expect(fake.audioTrack).toBeNull();
     expect(fake.textTrack).toBeNull();
+  });
+
+  it('applies the page\'s choices again when the player reloads the same stream by itself', () => {
+    const { fake, player } = loaded();
+    fake.emit('tracks', LADDER);
+    player.setQuality('3');
+    player.setAudioTrack('5');
+    player.setTextTrack('6');
+    fake.rendition = fake.audioTrack = fake.textTrack = null; // a new engine session starts from its defaults
+
+    fake.load('http://origin.test/live/demo/manifest.mpd', { autoplay: true, resume: true });
+    expect(player.getSnapshot().quality).toBe('3');
+    fake.emit('tracks', { ...LADDER, textTracks: [] }); // text tracks can be listed later
+    expect(fake.rendition).toBe('3');
+    expect(fake.audioTrack).toBe('5');
+    expect(fake.textTrack).toBeNull();
+    fake.emit('tracks', LADDER);
+    expect(fake.textTrack).toBe('6');
+    fake.textTrack = null;
+    fake.emit('tracks', LADDER); // applied once, not on every listing
+    expect(fake.textTrack).toBeNull();
+  });
+
+  it('hands the rendition back to adaptive bitrate when the reloaded stream no longer has it', () => {
+    const { fake, player } = loaded();
+    fake.emit('tracks', LADDER);
+    player.setQuality('0');
+    fake.rendition = null;
+
+    fake.load('http://origin.test/live/demo/manifest.mpd', { autoplay: true, resume: true });
+    fake.emit('tracks', { ...LADDER, renditions: LADDER.renditions.filter((r) => r.id !== '0') });
+    expect(fake.rendition).toBeNull();
+    expect(player.getSnapshot().quality).toBe('auto');
+  });
+
+  it('forgets the page\'s choices on a new load', () => {
+    const { fake, player } = loaded();
+    fake.emit('tracks', LADDER);
+    player.setQuality('3');
+    player.setAudioTrack('5');
+    fake.rendition = fake.audioTrack = null;
+
+    player.load('http://origin.test/live/other/manifest.mpd');
+    expect(player.getSnapshot().quality).toBe('auto');
+    fake.emit('tracks', LADDER);
+    expect(fake.rendition).toBeNull();
+    expect(fake.audioTrack).toBeNull();
   });
 
   it('forgets the previous stream\'s tracks on a new load', () => {

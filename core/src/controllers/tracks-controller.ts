@@ -1,4 +1,4 @@
-import { sameTracks } from '../engine/tracks.js';
+import { sameTracks, type TrackList } from '../engine/tracks.js';
 import type { Engine } from '../engine/engine.js';
 import type { PlayerSnapshot } from '../store/player-snapshot.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -9,16 +9,32 @@ function unknownId(kind: string, id: string, known: readonly { id: string }[]): 
   return new RangeError(`No ${kind} with id ${JSON.stringify(id)}; the stream has ${ids.length ? ids.map((i) => JSON.stringify(i)).join(', ') : 'none'}.`);
 }
 
+/** The page's own choices; `undefined`: never made (the engine's default stands). */
+interface TrackChoices {
+  /** A fixed rendition; `undefined` while adaptive bitrate chooses. */
+  rendition?: string;
+  audioTrack?: string;
+  /** `null`: subtitles turned off. */
+  textTrack?: string | null;
+}
+
 /**
  * Publishes the stream's renditions, audio and text tracks and what plays
  * now, and carries the page's choices (`setQuality`, `setAudioTrack`,
  * `setTextTrack`) to the engine after checking them against what the stream
- * offers.
+ * offers. When the same stream is loaded again (its session changed, or it
+ * recovered from a failure) the engine starts from its defaults, so the
+ * choices are applied again as soon as the stream lists those ids; a fixed
+ * rendition the new session does not have goes back to adaptive bitrate. A
+ * new stream (`load()`) forgets them.
  */
 export class TracksController implements Controller {
   #engine: Engine;
   #store: SnapshotStore<PlayerSnapshot>;
   #abort = new AbortController();
+  #choices: TrackChoices = {};
+  /** Choices still to apply to the engine after a resumed load. */
+  #pending: TrackChoices = {};
 
   constructor({ engine, store }: ControllerContext) {
     this.#engine = engine;
@@ -26,13 +42,25 @@ export class TracksController implements Controller {
     const { signal } = this.#abort;
     engine.on(
       'loadstart',
-      () =>
-        store.update({ renditions: [], rendition: null, audioTracks: [], audioTrack: null, textTracks: [], textTrack: null }),
+      ({ resume }) => {
+        if (!resume) this.#choices = {};
+        this.#pending = { ...this.#choices };
+        store.update({
+          renditions: [],
+          rendition: null,
+          audioTracks: [],
+          audioTrack: null,
+          textTracks: [],
+          textTrack: null,
+          ...(resume ? {} : { quality: 'auto' }),
+        });
+      },
       { signal },
     );
     engine.on(
       'tracks',
       (list) => {
+        this.#applyPending(list);
         const current = store.getSnapshot();
         // Unchanged lists keep their identity: adapters re-render on identity.
         store.update({
@@ -46,16 +74,43 @@ export class TracksController implements Controller {
     engine.on('selectionchange', (selection) => store.update(selection), { signal });
   }
 
+  /** Applies the choices of a resumed load whose ids the stream now lists (text tracks may be listed later than the rest). */
+  #applyPending({ renditions, audioTracks, textTracks }: TrackList): void {
+    const pending = this.#pending;
+    const { rendition, audioTrack, textTrack } = pending;
+    if (rendition !== undefined && renditions.length > 0) {
+      delete pending.rendition;
+      if (renditions.some((r) => r.id === rendition)) {
+        this.#engine.setRendition(rendition);
+      } else {
+        delete this.#choices.rendition;
+        this.#store.update({ quality: 'auto' });
+      }
+    }
+    if (audioTrack !== undefined && audioTracks.some((t) => t.id === audioTrack)) {
+      delete pending.audioTrack;
+      this.#engine.setAudioTrack(audioTrack);
+    }
+    if (textTrack !== undefined && (textTrack === null || textTracks.some((t) => t.id === textTrack))) {
+      delete pending.textTrack;
+      this.#engine.setTextTrack(textTrack);
+    }
+  }
+
   /** @throws RangeError if `id` is neither `'auto'` nor a rendition of the stream. */
   setQuality(id: string): void {
     if (id === 'auto') {
-      this.#store.update({ autoQuality: true });
+      delete this.#choices.rendition;
+      delete this.#pending.rendition;
+      this.#store.update({ quality: 'auto' });
       this.#engine.setRendition(null);
       return;
     }
     const { renditions } = this.#store.getSnapshot();
     if (!renditions.some((r) => r.id === id)) throw unknownId('rendition', id, renditions);
-    this.#store.update({ autoQuality: false });
+    this.#choices.rendition = id;
+    delete this.#pending.rendition;
+    this.#store.update({ quality: id });
     this.#engine.setRendition(id);
   }
 
@@ -63,6 +118,8 @@ export class TracksController implements Controller {
   setAudioTrack(id: string): void {
     const { audioTracks } = this.#store.getSnapshot();
     if (!audioTracks.some((t) => t.id === id)) throw unknownId('audio track', id, audioTracks);
+    this.#choices.audioTrack = id;
+    delete this.#pending.audioTrack;
     this.#engine.setAudioTrack(id);
   }
 
@@ -72,6 +129,8 @@ export class TracksController implements Controller {
       const { textTracks } = this.#store.getSnapshot();
       if (!textTracks.some((t) => t.id === id)) throw unknownId('text track', id, textTracks);
     }
+    this.#choices.textTrack = id;
+    delete this.#pending.textTrack;
     this.#engine.setTextTrack(id);
   }
 

@@ -1,6 +1,6 @@
 import type { Unsubscribe } from '../store/snapshot-store.js';
 
-/** Options for {@link EventEmitter.on}. */
+/** Options for `on()` of the player and its engine: `signal` removes the listener when aborted. */
 export interface ListenOptions {
   /** Removes the listener when this signal aborts (one line in a `destroy()`). */
   signal?: AbortSignal;

@@ -113,11 +113,16 @@ export interface PlayerSnapshot {
   /** Id of the rendition on screen, or `null` before the first frame. */
   readonly rendition: string | null;
   /**
-   * Whether the player picks the rendition itself (adaptive bitrate), as
-   * opposed to the one fixed by `setQuality(id)`.
-   * @defaultValue `true`
+   * The page's quality choice: `'auto'` while the player picks the rendition
+   * itself (adaptive bitrate), else the id fixed by `setQuality(id)`, at
+   * once (`rendition` follows when the switch reaches the screen). `load()`
+   * of a stream sets it back to `'auto'`; when the player reloads the same
+   * stream by itself (a new publisher session, recovery from a failure) the
+   * fixed rendition is kept, or, if the stream no longer has it, this
+   * becomes `'auto'`.
+   * @defaultValue `'auto'`
    */
-  readonly autoQuality: boolean;
+  readonly quality: string;
   /** The stream's audio tracks (languages, channel layouts). */
   readonly audioTracks: readonly AudioTrack[];
   /** Id of the audio track heard, or `null`. */
@@ -136,7 +141,14 @@ export interface PlayerSnapshot {
  */
 export const LATENCY_SAMPLE_INTERVAL_MS = 50;
 
-/** The snapshot of a player that has loaded nothing yet. */
+/**
+ * The snapshot of a player that has loaded nothing yet (`status: 'idle'`):
+ * what `createPlayer()` starts with, and what adapters render where no
+ * player exists (a server render, before mount). A new frozen-shape object
+ * per call.
+ * @param targetLatency - the target to show, in seconds: the page's fixed one, or {@link DEFAULT_TARGET_LATENCY}.
+ * @param targetLatencySource - `'option'` for a fixed target, `'auto'` otherwise.
+ */
 export function initialSnapshot(targetLatency: number, targetLatencySource: TargetLatencySource): PlayerSnapshot {
   return {
     status: 'idle',
@@ -158,7 +170,7 @@ export function initialSnapshot(targetLatency: number, targetLatencySource: Targ
     error: null,
     renditions: [],
     rendition: null,
-    autoQuality: true,
+    quality: 'auto',
     audioTracks: [],
     audioTrack: null,
     textTracks: [],

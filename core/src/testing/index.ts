@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export { FakeEngine, type FakeEngineOptions } from './fake-engine.js';
+export { SAMPLE_TRACKS } from './sample-tracks.js';
