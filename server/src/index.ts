@@ -5,9 +5,10 @@
  *
  * @packageDocumentation
  */
-export { createOrigin, type Origin, type OriginOptions } from './origin/create-origin.js';
+export { createOrigin, type Origin, type OriginLimits, type OriginOptions } from './origin/create-origin.js';
 export type { HealthReport } from './origin/health-route.js';
 export { requestBaseUrl } from './origin/base-url.js';
+export { DEFAULT_READER_STALL_TIMEOUT, playbackRoutes, type PlaybackRoutesOptions } from './origin/playback-routes.js';
 export { checkFileName, checkStreamName, FILE_NAME_PATTERN, STREAM_NAME_PATTERN } from './origin/names.js';
 export { SegmentStore, type SegmentStoreOptions } from './store/segment-store.js';
 export { LiveStream, type LiveStreamStats } from './store/live-stream.js';
@@ -54,7 +55,7 @@ export {
 } from './metrics/origin-metrics.js';
 export { metricsRoute, type MetricsRouteOptions } from './origin/metrics-route.js';
 export type { HeldRequestOutcome, StoreObserver, StreamObserver } from './store/store-observer.js';
-export type { SegmentHooks, SegmentReaderOptions } from './store/segment.js';
+export { READER_HIGH_WATER_MARK, type SegmentHooks, type SegmentReaderOptions } from './store/segment.js';
 // config and transcode (helper T)
 export {
   DEFAULT_LADDER,
@@ -140,6 +141,37 @@ export {
 export { SrtListener, TsFeed, checkSrtPassphrase, SRT_PASSPHRASE_LENGTH, type HeadOptions, type SrtListenerOptions } from './ingest/srt-listener.js';
 export { endPresentation, endedManifest, mediaEnd } from './ingest/ended-manifest.js';
 export { IngestMeter } from './ingest/ingest-meter.js';
-export { checkIngestKey, createInternalToken, keysMatch, presentedKey, type KeyCheck, type PublishKeys } from './auth/stream-keys.js';
+export {
+  checkIngestKey,
+  createInternalToken,
+  keysMatch,
+  presentedKey,
+  StreamKeyRing,
+  type KeyCheck,
+  type PublishKeys,
+  type StreamKeyRingOptions,
+} from './auth/stream-keys.js';
+export { hashKey, hashKeySync, KEY_HASH_COST, KEY_HASH_PATTERN, KeyFormatError, parseKeyHash, toKeyHashes, type KeyHash } from './auth/key-hash.js';
+export {
+  checkPlaybackToken,
+  DEFAULT_CLOCK_SKEW,
+  PLAYBACK_TOKEN_PATTERN,
+  signedPlaybackPath,
+  signPlaybackToken,
+  type PlaybackTokenCheck,
+  type PlaybackTokenProblem,
+} from './auth/signed-urls.js';
 export { apiRoutes, type ApiRoutesOptions } from './origin/api-routes.js';
 export type { FfmpegProgress } from './transcode/ffmpeg-supervisor.js';
+// CDN edge (issue 5)
+export {
+  startEdge,
+  edgeVcl,
+  parseOriginUrl,
+  EDGE_CONFIG_DIR,
+  VarnishNotFoundError,
+  EdgeStartError,
+  type Edge,
+  type EdgeOptions,
+} from './edge/start-edge.js';
+export { SURROGATE_SEGMENT, PREFETCH_ENABLED_HEADER, PREFETCH_PATH_HEADER } from './origin/cache-control.js';

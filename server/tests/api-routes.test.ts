@@ -42,4 +42,25 @@ describe('apiRoutes', () => {
     expect(streams.get('cam')).toBeDefined();
     expect((await fastify.inject({ method: 'GET', url: '/api/streams', headers: { authorization: 'Bearer api-s3cret' } })).statusCode).toBe(200);
   });
+
+  it('PUT /api/streams/{name}/keys rotates the keys: hashed, old ones invalid with cutOff, bad bodies and keys named', async () => {
+    const fastify = await app();
+    const rotate = (payload: unknown, name = 'cam') => fastify.inject({ method: 'PUT', url: `/api/streams/${name}/keys`, payload: payload as object });
+    const first = await rotate({ keys: ['first-key-0001'] });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ name: 'cam', keyRequired: true, keyCount: 1 });
+    expect(first.body).not.toContain('first-key');
+    const ring = streams.publishKeys.streamKeys('cam')!;
+    expect(await ring.verify('first-key-0001')).toBe(true);
+
+    expect((await rotate({ keys: ['second-key-002', 'third-key-0003'], cutOff: true })).json()).toMatchObject({ keyCount: 2 });
+    expect(await ring.verify('first-key-0001')).toBe(false);
+    expect(await ring.verify('third-key-0003')).toBe(true);
+
+    expect((await rotate({ keys: 'x' })).json()).toMatchObject({ statusCode: 400, message: 'keys: expected a list of keys (plain or $scrypt$ hashes)' });
+    expect((await rotate({ keys: ['$scrypt$bad'] })).json()).toMatchObject({ statusCode: 422, message: expect.stringContaining('stream cam: key 1: expected a key hash') });
+    expect((await rotate({ keys: [] }, 'nope')).statusCode).toBe(404);
+    // An empty list: anyone may publish again.
+    expect((await rotate({ keys: [] })).json()).toMatchObject({ keyRequired: false, keyCount: 0 });
+  });
 });

@@ -46,4 +46,14 @@ describe('FfmpegLog', () => {
     expect(records.map((r) => r.line)).toEqual(['[error] loud']);
     expect(log.tail).toEqual(['[info] quiet', '[error] loud']);
   });
+
+  it('hands every complete line to onLine, whatever the level and the rate limit', () => {
+    const { logger } = captureLogger('info');
+    const seen: string[] = [];
+    const log = new FfmpegLog(logger, { maxLinesPerSecond: 1, onLine: (line) => seen.push(line) });
+    log.write('[info] one\n[info] two\n[warning] thr');
+    expect(seen).toEqual(['[info] one', '[info] two']);
+    log.write('ee\n');
+    expect(seen).toEqual(['[info] one', '[info] two', '[warning] three']);
+  });
 });

@@ -26,8 +26,8 @@ export interface Upload {
   readonly response: Promise<IncomingMessage>;
 }
 
-export function upload(url: string, method: 'PUT' | 'POST' | 'DELETE' = 'PUT'): Upload {
-  const request = http.request(url, { method, headers: { 'transfer-encoding': 'chunked' } });
+export function upload(url: string, method: 'PUT' | 'POST' | 'DELETE' = 'PUT', headers: http.OutgoingHttpHeaders = {}): Upload {
+  const request = http.request(url, { method, headers: { 'transfer-encoding': 'chunked', ...headers } });
   request.on('error', () => {
     // Broken off on purpose, or answered early and closed by the origin.
   });
@@ -49,8 +49,8 @@ export function upload(url: string, method: 'PUT' | 'POST' | 'DELETE' = 'PUT'): 
 }
 
 /** Uploads a whole body in one go. @returns the status. */
-export async function put(url: string, body: Buffer | string, method: 'PUT' | 'POST' | 'DELETE' = 'PUT'): Promise<number> {
-  const req = upload(url, method);
+export async function put(url: string, body: Buffer | string, method: 'PUT' | 'POST' | 'DELETE' = 'PUT', headers: http.OutgoingHttpHeaders = {}): Promise<number> {
+  const req = upload(url, method, headers);
   if (body.length > 0) await req.write(body);
   return req.end();
 }

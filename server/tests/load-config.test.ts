@@ -45,7 +45,18 @@ describe('loadConfig', () => {
       },
       rtmp: { enabled: true, port: 1935 },
       srt: { enabled: true },
-      testSource: { enabled: true, stream: 'demo' },
+      testSource: { enabled: true, stream: 'demo', private: false },
+      playback: {},
+      limits: {
+        headersTimeout: 10,
+        connectionTimeout: 60,
+        uploadIdleTimeout: 10,
+        maxUploadDuration: 60,
+        maxSegmentBytes: 64 * 1024 * 1024,
+        maxManifestBytes: 1024 * 1024,
+        maxHeldRequestsPerClient: 64,
+        maxUrlLength: 2048,
+      },
       ffmpeg: { path: 'ffmpeg', ffprobePath: 'ffprobe' },
       api: {},
       metrics: {},
@@ -85,7 +96,8 @@ describe('loadConfig', () => {
     ]);
     expect(config.transcode.preset).toBe('veryfast');
     expect(config.streams).toEqual([
-      { name: 'studio', key: 's3cret', source: { type: 'rtmp' } },
+      // A plain key is hashed at load: the parsed config never holds it.
+      { name: 'studio', key: [expect.stringMatching(/^\$scrypt\$ln=14,r=8,p=1\$/)], source: { type: 'rtmp' } },
       { name: 'film', source: { type: 'pull', url: '/media/film.mkv', loop: true }, subtitles: [{ path: '/media/film.vtt', language: 'de' }] },
     ]);
   });
@@ -194,6 +206,55 @@ describe('parseConfig', () => {
       'llstream.yaml: streams[0].source.port: port 1935 is already used by the HTTP or RTMP server',
       'llstream.yaml: streams[2].source.port: port 9000 is already used by stream "b"',
     ]);
+  });
+
+  it('hashes plain stream keys, keeps given hashes, and keeps an SRT key plain (it is the passphrase)', () => {
+    const hashed = '$scrypt$ln=10,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const config = parseConfig({
+      streams: [
+        { name: 'a', key: ['old-key-123', hashed], source: { type: 'rtmp' } },
+        { name: 'b', key: 'srt-passphrase-1', source: { type: 'srt', port: 9000 } },
+      ],
+    });
+    expect(config.streams[0]!.key).toEqual([expect.stringMatching(/^\$scrypt\$ln=14,/), hashed]);
+    expect(JSON.stringify(config)).not.toContain('old-key-123');
+    expect(config.streams[1]!.key).toBe('srt-passphrase-1');
+  });
+
+  it('refuses a malformed key hash, an empty key list, and a hash or a list for an SRT stream', () => {
+    const problems = (streams: unknown[]) => {
+      try {
+        parseConfig({ streams });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+      }
+    };
+    expect(problems([{ name: 'a', key: '$scrypt$ln=14$x', source: { type: 'rtmp' } }])).toEqual([
+      'streams[0].key: key 1: expected a key hash like $scrypt$ln=14,r=8,p=1$SALT$HASH (made by `llstream-server hash-key`)',
+    ]);
+    expect(problems([{ name: 'a', key: [], source: { type: 'rtmp' } }])).toEqual(['streams[0].key: expected at least one key']);
+    expect(problems([{ name: 'b', key: ['srt-passphrase-1'], source: { type: 'srt', port: 9000 } }])).toEqual([
+      'streams[0].key: an SRT stream takes one plain key (the SRT passphrase libsrt needs), not a list or a hash',
+    ]);
+  });
+
+  it('needs playback signing secrets for a private stream, and secrets long enough', () => {
+    const issues = (value: unknown) => {
+      try {
+        parseConfig(value);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+      }
+    };
+    expect(issues({ testSource: { private: true }, streams: [{ name: 'a', private: true, source: { type: 'rtmp' } }] })).toEqual([
+      'streams[0].private: a private stream needs playback.signing.secrets',
+      'testSource.private: a private stream needs playback.signing.secrets',
+    ]);
+    expect(issues({ playback: { signing: { secrets: ['short'] } } })).toEqual(['playback.signing.secrets[0]: expected a secret of at least 32 characters']);
+    const secret = 'x'.repeat(32);
+    expect(parseConfig({ playback: { signing: { secrets: [secret] } }, testSource: { private: true } }).playback).toEqual({ signing: { secrets: [secret], clockSkew: 30 } });
   });
 
   it('needs a mapping at the top level', () => {

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -108,6 +110,45 @@ describe('createOrigin', () => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-length']).toBe('16');
       expect((await head.done).body.length).toBe(0);
+    });
+
+    it('answers pipelined requests in order, streaming the second once the first is done', async () => {
+      const socket = connect(Number(new URL(origin.url).port), '127.0.0.1');
+      let raw = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (data: string) => (raw += data));
+      await once(socket, 'connect');
+      const up1 = upload(`${ingest}/${segmentName(1)}`);
+      await up1.write('a1|');
+      const up2 = upload(`${ingest}/${segmentName(2)}`);
+      await up2.write('b1|');
+      await vi.waitFor(() => expect(origin.store.stream('s')?.segment(segmentName(2))?.chunkCount).toBe(1));
+      const get = (n: number): string => `GET /live/s/${segmentName(n)} HTTP/1.1\r\nHost: x\r\n\r\n`;
+      // Both requests in one write: the second's response waits for the first's end.
+      socket.write(get(1) + get(2));
+      await vi.waitFor(() => expect(raw).toContain('a1|'));
+      await up1.write('a2|');
+      await up2.write('b2|');
+      expect(await up1.end()).toBe(204);
+      await up2.write('b3|');
+      expect(await up2.end()).toBe(204);
+      await vi.waitFor(() => expect(raw.split('\r\n0\r\n\r\n')).toHaveLength(3));
+      socket.destroy();
+      const responses = raw.split(/(?=HTTP\/1\.1 )/);
+      expect(responses).toHaveLength(2);
+      const dechunk = (response: string): string => {
+        let rest = response.slice(response.indexOf('\r\n\r\n') + 4);
+        let body = '';
+        for (;;) {
+          const size = Number.parseInt(rest.slice(0, rest.indexOf('\r\n')), 16);
+          if (size === 0) return body;
+          rest = rest.slice(rest.indexOf('\r\n') + 2);
+          body += rest.slice(0, size);
+          rest = rest.slice(size + 2);
+        }
+      };
+      expect(responses.map((r) => r.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+      expect(responses.map(dechunk)).toEqual(['a1|a2|', 'b1|b2|b3|']);
     });
 
     it('serves init segments long-lived too', async () => {
@@ -331,6 +372,7 @@ describe('createOrigin demo page', () => {
   it('plays /live/demo/manifest.mpd with <ll-player>, a wall clock and the latency readout', async () => {
     const bundle = join(directory, 'll-player.js');
     await writeFile(bundle, 'customElements.define("ll-player", class extends HTMLElement {});');
+    await writeFile(join(directory, 'll-player.iife.js'), '(function(){customElements.define("ll-player", class extends HTMLElement {})})();');
     const origin = await startOrigin({ playerBundle: bundle });
     try {
       const page = await getText(`${origin.url}/`);
@@ -349,6 +391,12 @@ describe('createOrigin demo page', () => {
       expect(asset.body).toContain('customElements.define');
       // Other sites load the element as a cross-origin module script.
       expect(asset.headers['access-control-allow-origin']).toBe('*');
+      // ... or as a classic script.
+      const classic = await getText(`${origin.url}/assets/ll-player.iife.js`);
+      expect(classic.status).toBe(200);
+      expect(classic.headers['content-type']).toContain('text/javascript');
+      expect(classic.body).toContain('(function(){');
+      expect((await getText(`${origin.url}/assets/ll-player.iife.js.map`)).status).toBe(404);
     } finally {
       await origin.close();
     }

@@ -150,4 +150,28 @@ describe('RTMP publish through node-media-server (real ffmpeg publishers)', () =
     await vi.waitFor(async () => expect((await apiStream(origin, 'open')).state).toBe('live'), { timeout: 15_000, interval: 200 });
     await open.stop('SIGKILL');
   });
+
+  it('keeps a running publisher through a key rotation; cutOff disconnects it; the new key publishes', async () => {
+    await vi.waitFor(async () => expect((await apiStream(origin, 'cam')).state).not.toBe('live'), { timeout: 10_000, interval: 200 });
+    const running = publish(`${rtmp}/cam?key=s3cret-key`, 'flv', 60);
+    publishers.push(running);
+    await vi.waitFor(async () => expect((await apiStream(origin, 'cam')).state).toBe('live'), { timeout: 15_000, interval: 200 });
+
+    await origin.streams.setKeys('cam', ['rotated-key-1']);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await apiStream(origin, 'cam')).state).toBe('live');
+    expect(running.child.exitCode).toBeNull();
+
+    await origin.streams.setKeys('cam', ['rotated-key-2'], { cutOff: true });
+    expect(await running.exited).not.toBe(0);
+    await vi.waitFor(async () => expect((await apiStream(origin, 'cam')).reason).toBe('publisher disconnected: stream keys replaced'), { timeout: 5000, interval: 100 });
+
+    const old = publish(`${rtmp}/cam?key=s3cret-key`, 'flv', 5);
+    publishers.push(old);
+    expect(await old.exited).not.toBe(0);
+    const fresh = publish(`${rtmp}/cam/rotated-key-2`, 'flv', 30);
+    publishers.push(fresh);
+    await vi.waitFor(async () => expect((await apiStream(origin, 'cam')).state).toBe('live'), { timeout: 15_000, interval: 200 });
+    await fresh.stop('SIGKILL');
+  }, 60_000);
 });

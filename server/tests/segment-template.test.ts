@@ -23,6 +23,15 @@ describe('compileMediaTemplate', () => {
     expect(pattern?.match('2500000$-3.m4s')).toBe(3);
   });
 
+  it('names segment N back from its number, growing past the format width', () => {
+    const pattern = compileMediaTemplate('seg-abc-$RepresentationID$-$Number%05d$.m4s', { representationId: '0' });
+    expect(pattern?.nameOf(42)).toBe('seg-abc-0-00042.m4s');
+    expect(pattern?.nameOf(123456)).toBe('seg-abc-0-123456.m4s');
+    expect(pattern?.match(pattern.nameOf(43)!)).toBe(43);
+    // $Bandwidth$ with no bandwidth matches any digits, so no single name.
+    expect(compileMediaTemplate('$Bandwidth$-$Number$.m4s', { representationId: 'v' })?.nameOf(1)).toBeUndefined();
+  });
+
   it('keeps the startNumber and has no pattern for $Time$ addressing', () => {
     expect(compileMediaTemplate('s-$Number$.m4s', { representationId: 'v', startNumber: 10 })?.startNumber).toBe(10);
     expect(compileMediaTemplate('s-$Time$.m4s', { representationId: 'v' })).toBeUndefined();

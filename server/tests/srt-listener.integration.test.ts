@@ -49,4 +49,24 @@ describe('SRT publish to the ffmpeg listener (real ffmpeg callers)', () => {
     await vi.waitFor(async () => expect((await apiStream(origin, 'field')).reason).toBe('publisher disconnected'));
     expect(records.filter((r) => r.msg === 'SRT listener waiting for a caller' && r.stream === 'field').length).toBeGreaterThanOrEqual(2);
   });
+
+  it('takes a new passphrase without a restart: the listener restarts with it, the old one is refused', async () => {
+    // Idle (no caller): the listener restarts with the new key at once.
+    await vi.waitFor(async () => expect((await apiStream(origin, 'field')).state).toBe('offline'), { timeout: 5000, interval: 100 });
+    expect(await origin.streams.setKeys('field', 'battery-staple-3')).toBe(true);
+    const old = publish(srt('correct-horse-1'), 'mpegts', 3);
+    publishers.push(old);
+    expect(await old.exited).not.toBe(0);
+    expect((await apiStream(origin, 'field')).state).not.toBe('live');
+
+    const caller = publish(srt('battery-staple-3'), 'mpegts', 8);
+    publishers.push(caller);
+    await vi.waitFor(async () => expect((await apiStream(origin, 'field')).state).toBe('live'), { timeout: 15_000, interval: 200 });
+    // A rotation while it publishes does not cut it off.
+    await origin.streams.setKeys('field', 'tumbling-dice-4');
+    await sleep(1000);
+    expect((await apiStream(origin, 'field')).state).toBe('live');
+    expect(caller.child.exitCode).toBeNull();
+    await caller.stop();
+  }, 40_000);
 });

@@ -1,15 +1,19 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { checkIngestKey, createInternalToken, keysMatch, presentedKey, type PublishKeys } from '../src/auth/stream-keys.js';
+import { hashKeySync, parseKeyHash, toKeyHashes, type KeyHash } from '../src/auth/key-hash.js';
+import { checkIngestKey, createInternalToken, keysMatch, presentedKey, StreamKeyRing, type PublishKeys } from '../src/auth/stream-keys.js';
 import { ingestRoutes } from '../src/origin/ingest-routes.js';
 import { SegmentStore } from '../src/store/segment-store.js';
 import { liveManifest } from './helpers.js';
 
+const keyedRing = new StreamKeyRing(toKeyHashes('k3y'));
 const keys = (openIngest = false): PublishKeys => ({
   internalToken: 'internal-token',
   openIngest,
-  streamKey: (stream) => ({ keyed: 'k3y', open: null })[stream],
+  streamKeys: (stream) => (stream === 'keyed' ? keyedRing : stream === 'open' ? null : undefined),
 });
+
+const hash = (key: string): KeyHash => parseKeyHash(hashKeySync(key)) as KeyHash;
 
 describe('createInternalToken', () => {
   it('is 43 base64url characters, new every time', () => {
@@ -28,23 +32,80 @@ describe('keysMatch', () => {
 });
 
 describe('checkIngestKey', () => {
-  it('accepts the internal token for any stream, and a declared stream its own key', () => {
-    expect(checkIngestKey(keys(), 'keyed', 'internal-token')).toBe('ok');
-    expect(checkIngestKey(keys(), 'undeclared', 'internal-token')).toBe('ok');
-    expect(checkIngestKey(keys(), 'keyed', 'k3y')).toBe('ok');
+  it('accepts the internal token for any stream, and a declared stream its own key', async () => {
+    expect(await checkIngestKey(keys(), 'keyed', 'internal-token')).toBe('ok');
+    expect(await checkIngestKey(keys(), 'undeclared', 'internal-token')).toBe('ok');
+    expect(await checkIngestKey(keys(), 'keyed', 'k3y')).toBe('ok');
   });
 
-  it('refuses a missing key (401) and a wrong one (403), including another stream key for an undeclared stream', () => {
-    expect(checkIngestKey(keys(), 'keyed', undefined)).toBe('missing');
-    expect(checkIngestKey(keys(), 'keyed', 'nope')).toBe('wrong');
-    expect(checkIngestKey(keys(), 'undeclared', undefined)).toBe('missing');
-    expect(checkIngestKey(keys(), 'undeclared', 'k3y')).toBe('wrong');
+  it('refuses a missing key (401) and a wrong one (403), including another stream key for an undeclared stream', async () => {
+    expect(await checkIngestKey(keys(), 'keyed', undefined)).toBe('missing');
+    expect(await checkIngestKey(keys(), 'keyed', 'nope')).toBe('wrong');
+    expect(await checkIngestKey(keys(), 'undeclared', undefined)).toBe('missing');
+    expect(await checkIngestKey(keys(), 'undeclared', 'k3y')).toBe('wrong');
   });
 
-  it('lets anyone publish to a stream declared without a key, and to undeclared ones only with open ingest', () => {
-    expect(checkIngestKey(keys(), 'open', undefined)).toBe('ok');
-    expect(checkIngestKey(keys(true), 'undeclared', undefined)).toBe('ok');
-    expect(checkIngestKey(keys(true), 'keyed', undefined)).toBe('missing');
+  it('lets anyone publish to a stream declared without a key, and to undeclared ones only with open ingest', async () => {
+    expect(await checkIngestKey(keys(), 'open', undefined)).toBe('ok');
+    expect(await checkIngestKey(keys(true), 'undeclared', undefined)).toBe('ok');
+    expect(await checkIngestKey(keys(true), 'keyed', undefined)).toBe('missing');
+  });
+});
+
+describe('hashKeySync', () => {
+  it('writes a PHC scrypt string with a fresh salt that verifies the key and nothing else', async () => {
+    const text = hashKeySync('change-me-please');
+    expect(text).toMatch(/^\$scrypt\$ln=14,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(hashKeySync('change-me-please')).not.toBe(text);
+    const ring = new StreamKeyRing([parseKeyHash(text) as KeyHash]);
+    expect(await ring.verify('change-me-please')).toBe(true);
+    expect(await ring.verify('change-me-pleasE')).toBe(false);
+  });
+
+  it('reads hashes made elsewhere with other costs (passlib-style, ln=10)', async () => {
+    const text = hashKeySync('k', { logN: 10, r: 8, p: 1 });
+    expect(await new StreamKeyRing(toKeyHashes([text])).verify('k')).toBe(true);
+  });
+
+  it('refuses malformed hashes and absurd costs, naming the problem', () => {
+    expect(parseKeyHash('$scrypt$nope')).toEqual({ problem: expect.stringContaining('expected a key hash like') });
+    expect(parseKeyHash(hashKeySync('k').replace('ln=14', 'ln=30'))).toEqual({ problem: expect.stringContaining('cost out of range') });
+    expect(() => toKeyHashes(['ok-key', '$scrypt$ln=14'])).toThrow(/key 2: expected a key hash/);
+  });
+});
+
+describe('StreamKeyRing', () => {
+  it('accepts any key of the list; a rotation makes the new key valid and the old one invalid for new publishers', async () => {
+    const ring = new StreamKeyRing([hash('old-key'), hash('new-key')]);
+    expect(await ring.verify('old-key')).toBe(true);
+    expect(await ring.verify('new-key')).toBe(true);
+    ring.replace([hash('newer-key')]);
+    expect(await ring.verify('newer-key')).toBe(true);
+    // Used within the idle window: still valid for its running publisher...
+    expect(await ring.verify('old-key')).toBe(true);
+    // ...but not after the publisher paused for longer than retiredKeyIdle.
+    expect(await ring.verify('old-key', performance.now() + 10_001)).toBe(false);
+  });
+
+  it('drops a key that was not in use at the rotation, and every removed key with cutOff', async () => {
+    const ring = new StreamKeyRing([hash('a-key'), hash('b-key')]);
+    expect(await ring.verify('a-key')).toBe(true);
+    ring.replace([hash('c-key')]);
+    expect(await ring.verify('b-key')).toBe(false);
+    expect(await ring.verify('a-key')).toBe(true);
+    ring.replace([hash('d-key')], { cutOff: true });
+    expect(await ring.verify('a-key')).toBe(false);
+    expect(await ring.verify('c-key')).toBe(false);
+    expect(await ring.verify('d-key')).toBe(true);
+  });
+
+  it('checks a key it accepted before with SHA-256, not scrypt again', async () => {
+    const ring = new StreamKeyRing([hash('fast-key')]);
+    expect(await ring.verify('fast-key')).toBe(true);
+    const started = performance.now();
+    for (let i = 0; i < 100; i += 1) expect(await ring.verify('fast-key')).toBe(true);
+    // 100 scrypt checks at N=2^14 take seconds; remembered ones take microseconds each.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
 

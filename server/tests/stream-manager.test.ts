@@ -50,6 +50,8 @@ describe('StreamManager', () => {
       state: 'offline',
       reason: 'not started',
       keyRequired: true,
+      keyCount: 1,
+      private: false,
       source: { type: 'pull', url: 'rtsp://admin:***@10.0.0.5/stream', loop: false },
       session: null,
       renditions: [],
@@ -58,8 +60,12 @@ describe('StreamManager', () => {
       transcoder: null,
       manifest: '/live/cam/manifest.mpd',
     });
-    expect(streams.publishKeys.streamKey('cam')).toBe('k');
-    expect(streams.publishKeys.streamKey('other')).toBeUndefined();
+    const ring = streams.publishKeys.streamKeys('cam');
+    // Stored hashed, never as given.
+    expect(ring?.hashes).toEqual([expect.stringMatching(/^\$scrypt\$ln=14,r=8,p=1\$/)]);
+    expect(await ring?.verify('k')).toBe(true);
+    expect(await ring?.verify('K')).toBe(false);
+    expect(streams.publishKeys.streamKeys('other')).toBeUndefined();
     expect(await streams.remove('cam')).toBe(true);
     expect(await streams.remove('cam')).toBe(false);
     await streams.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KeyFormatError, looksLikeKeyHash, toKeyHashes } from '../auth/key-hash.js';
 
 /**
  * x264 presets, fastest first. Each step down roughly halves encoding speed;
@@ -84,8 +85,21 @@ export interface SubtitleFileConfig {
 export interface StreamConfig {
   /** Stream name: the `{stream}` of `/live/{stream}/manifest.mpd`; `[A-Za-z0-9_-]{1,64}`, unique. */
   name: string;
-  /** Stream key a publisher must present (RTMP, SRT). Without one, anyone may publish to this name. */
-  key?: string;
+  /**
+   * Stream key(s) a publisher must present (RTMP, SRT, HTTP ingest); any
+   * of a list is accepted (a rotation lists the old and the new key).
+   * Each is a plain key or its hash (`$scrypt$...`, made by `llstream-server
+   * hash-key`). Plain keys are hashed when the config is parsed: the parsed
+   * config holds only hashes, except for `srt` streams, whose one key is the
+   * SRT passphrase libsrt needs in plain form. Without a key, anyone may
+   * publish to this name.
+   */
+  key?: string | string[];
+  /**
+   * Playback needs a signed URL (see `playback.signing`): `/live/{name}/{token}/...`.
+   * @defaultValue false
+   */
+  private?: boolean;
   source: StreamSourceConfig;
   /** Sidecar WebVTT files to deliver with the stream. */
   subtitles?: SubtitleFileConfig[];
@@ -175,6 +189,39 @@ export interface OriginConfig {
     enabled: boolean;
     /** Stream name it publishes. @defaultValue `'demo'` */
     stream: string;
+    /** Its playback needs a signed URL (`playback.signing`). @defaultValue false */
+    private: boolean;
+  };
+  playback: {
+    /**
+     * Signed playback URLs for streams declared `private`:
+     * `/live/{stream}/{expires}-{hex HMAC-SHA256(secret, "{stream}:{expires}")}/{file}`.
+     * @defaultValue none: no stream may be private
+     */
+    signing?: {
+      /** Secrets a token may be signed with, at least 32 characters each; any verifies (list the new one first during a rotation; SIGHUP reloads them). */
+      secrets: string[];
+      /** Seconds a token stays valid past its expiry, for clocks that disagree. @defaultValue 30 */
+      clockSkew: number;
+    };
+  };
+  limits: {
+    /** Seconds a client has to send a request's headers (slowloris). @defaultValue 10 */
+    headersTimeout: number;
+    /** Seconds a connection may see no traffic either way before it is closed. @defaultValue 60 */
+    connectionTimeout: number;
+    /** Seconds an ingest upload may send nothing before it gets 408 and its segment is dropped. @defaultValue 10 */
+    uploadIdleTimeout: number;
+    /** Seconds an ingest upload may last before it gets 408 and its segment is dropped. @defaultValue 60 */
+    maxUploadDuration: number;
+    /** Largest segment upload, bytes (413 beyond). @defaultValue 67108864 (64 MiB) */
+    maxSegmentBytes: number;
+    /** Largest manifest upload, bytes (413 beyond). @defaultValue 1048576 (1 MiB) */
+    maxManifestBytes: number;
+    /** Requests one client address may have held for segments about to exist (429 beyond). @defaultValue 64 */
+    maxHeldRequestsPerClient: number;
+    /** Longest request target, characters (414 beyond). @defaultValue 2048 */
+    maxUrlLength: number;
   };
   ffmpeg: {
     /** ffmpeg binary, a path or a name on PATH. @defaultValue `'ffmpeg'` */
@@ -219,6 +266,11 @@ const port = z
   .int({ error: 'expected an integer port' })
   .min(0, { error: 'expected a port from 0 to 65535' })
   .max(65_535, { error: 'expected a port from 0 to 65535' });
+
+const byteCount = z
+  .number({ error: 'expected a number of bytes' })
+  .int({ error: 'expected a whole number of bytes' })
+  .min(1024, { error: 'expected at least 1024 bytes' });
 
 const positiveSeconds = z
   .number({ error: 'expected a number of seconds' })
@@ -279,7 +331,13 @@ const stream = z.strictObject({
   name: z.string({ error: 'expected a stream name' }).regex(STREAM_NAME, {
     error: 'expected 1 to 64 characters of A-Z a-z 0-9 _ -',
   }),
-  key: z.string().min(1, { error: 'expected a non-empty key' }).optional(),
+  key: z
+    .union([
+      z.string().min(1, { error: 'expected a non-empty key' }),
+      z.array(z.string().min(1, { error: 'expected a non-empty key' })).min(1, { error: 'expected at least one key' }),
+    ], { error: 'expected a key or a list of keys' })
+    .optional(),
+  private: z.boolean().optional(),
   source: streamSource,
   subtitles: z
     .array(
@@ -290,6 +348,23 @@ const stream = z.strictObject({
       }),
     )
     .optional(),
+}).transform((value, context) => {
+  if (value.key === undefined) return value;
+  if (value.source.type === 'srt') {
+    // libsrt needs the passphrase itself: the one place a key stays plain.
+    if (typeof value.key !== 'string' || looksLikeKeyHash(value.key)) {
+      context.addIssue({ code: 'custom', path: ['key'], message: 'an SRT stream takes one plain key (the SRT passphrase libsrt needs), not a list or a hash' });
+      return z.NEVER;
+    }
+    return value;
+  }
+  try {
+    return { ...value, key: toKeyHashes(value.key).map((hash) => hash.text) };
+  } catch (error) {
+    if (!(error instanceof KeyFormatError)) throw error;
+    context.addIssue({ code: 'custom', path: ['key'], message: error.message });
+    return z.NEVER;
+  }
 });
 
 /** Names a duplicate among `values`, as a zod issue at `path`. */
@@ -370,6 +445,31 @@ export const originConfigSchema = z
       .strictObject({
         enabled: z.boolean().default(true),
         stream: z.string().regex(STREAM_NAME, { error: 'expected 1 to 64 characters of A-Z a-z 0-9 _ -' }).default('demo'),
+        private: z.boolean().default(false),
+      })
+      .prefault({}),
+    playback: z
+      .strictObject({
+        signing: z
+          .strictObject({
+            secrets: z
+              .array(z.string().min(32, { error: 'expected a secret of at least 32 characters' }), { error: 'expected a list of secrets' })
+              .min(1, { error: 'expected at least one secret' }),
+            clockSkew: z.number({ error: 'expected seconds' }).min(0, { error: 'expected 0 or more seconds' }).max(3600, { error: 'expected at most 3600 seconds' }).default(30),
+          })
+          .optional(),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        headersTimeout: positiveSeconds.default(10),
+        connectionTimeout: positiveSeconds.default(60),
+        uploadIdleTimeout: positiveSeconds.default(10),
+        maxUploadDuration: positiveSeconds.default(60),
+        maxSegmentBytes: byteCount.default(64 * 1024 * 1024),
+        maxManifestBytes: byteCount.default(1024 * 1024),
+        maxHeldRequestsPerClient: z.number({ error: 'expected a number of requests' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected at least 1' }).default(64),
+        maxUrlLength: z.number({ error: 'expected a number of characters' }).int({ error: 'expected a whole number' }).min(256, { error: 'expected at least 256' }).max(16_000, { error: 'expected at most 16000 (Node refuses longer headers anyway)' }).default(2048),
       })
       .prefault({}),
     ffmpeg: z
@@ -399,6 +499,14 @@ export const originConfigSchema = z
   }, { error: 'expected a mapping of settings at the top level' })
   .superRefine((value, context) => {
     unique(value.streams, (s) => s.name, 'stream name', context, ['streams']);
+    if (value.playback.signing === undefined) {
+      value.streams.forEach((s, index) => {
+        if (s.private === true) context.addIssue({ code: 'custom', path: ['streams', index, 'private'], message: 'a private stream needs playback.signing.secrets' });
+      });
+      if (value.testSource.enabled && value.testSource.private) {
+        context.addIssue({ code: 'custom', path: ['testSource', 'private'], message: 'a private stream needs playback.signing.secrets' });
+      }
+    }
     const srtPorts = new Map<number, string>();
     value.streams.forEach((s, index) => {
       if (s.source.type !== 'srt') return;

@@ -95,8 +95,12 @@ export interface RtmpIngestOptions {
    * (`?token=`); every other play is refused.
    */
   internalToken: string;
-  /** Decides a publish before it is acknowledged: no byte of media is used before that. */
-  authorize(request: RtmpPublishRequest): PublishDecision;
+  /**
+   * Decides a publish before it is acknowledged: no byte of media is used
+   * before that (the key check may take a few tens of ms: scrypt, off the
+   * event loop).
+   */
+  authorize(request: RtmpPublishRequest): PublishDecision | Promise<PublishDecision>;
   /** An accepted publisher started. */
   onPublish(publisher: RtmpPublisher): void;
   /** An accepted publisher's connection ended. */
@@ -212,7 +216,12 @@ export class RtmpIngest {
     // Publish.Start is sent once the key has been checked, not before.
     rtmp.respondPublish = () => undefined;
     rtmp.onConnectCallback = (request) => this.#paths.set(session, parseRtmpPath(request));
-    rtmp.onPushCallback = () => this.#publish(session, acknowledgePublish);
+    rtmp.onPushCallback = () => {
+      this.#publish(session, acknowledgePublish).catch((error: unknown) => {
+        this.#logger.error({ ip: session.ip, err: error }, 'RTMP publish failed');
+        socket.destroy();
+      });
+    };
     rtmp.onPlayCallback = () => this.#play(session);
   }
 
@@ -221,7 +230,7 @@ export class RtmpIngest {
     session.socket.end();
   }
 
-  #publish(session: RtmpSession, acknowledge: () => void): void {
+  async #publish(session: RtmpSession, acknowledge: () => void): Promise<void> {
     const path = this.#paths.get(session);
     if (path === undefined || 'problem' in path) {
       const problem = path?.problem ?? 'publish without connect';
@@ -230,7 +239,9 @@ export class RtmpIngest {
       return;
     }
     const { stream, key } = path;
-    const decision = this.#options.authorize({ stream, key, ip: session.ip });
+    const decision = await this.#options.authorize({ stream, key, ip: session.ip });
+    // The publisher may have given up while its key was checked.
+    if (session.socket.destroyed) return;
     if (!decision.accept) {
       this.#logger.warn({ stream, ip: session.ip, reason: decision.reason }, 'RTMP publish refused');
       const code = decision.code === 'missing-key' || decision.code === 'wrong-key' ? 'NetStream.Publish.Unauthorized' : 'NetStream.Publish.BadName';

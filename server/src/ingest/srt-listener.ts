@@ -189,9 +189,11 @@ export class SrtListener {
   #supervisor: FfmpegSupervisor | undefined;
   #feed: TsFeed | undefined;
   #closed = false;
+  #passphrase: string | undefined;
 
   constructor(options: SrtListenerOptions) {
     this.#options = options;
+    this.#passphrase = options.passphrase;
     this.#logger = options.logger.child({ component: 'srt', stream: options.stream, port: options.port });
   }
 
@@ -204,6 +206,7 @@ export class SrtListener {
   start(): void {
     if (this.#closed || this.#supervisor !== undefined) return;
     const options = this.#options;
+    const passphrase = this.#passphrase;
     const url = `srt://${options.host ?? '0.0.0.0'}:${options.port}?mode=listener`;
     const supervisor = new FfmpegSupervisor({
       ...options.supervision,
@@ -211,11 +214,11 @@ export class SrtListener {
       logger: this.#logger,
       stdout: 'pipe',
       endOnSuccess: true,
-      redact: options.passphrase === undefined ? [] : [options.passphrase],
+      redact: passphrase === undefined ? [] : [passphrase],
       args: () => [
         ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
         // libsrt options as input options: no URL escaping of the passphrase needed.
-        ...(options.passphrase === undefined ? [] : ['-passphrase', options.passphrase, '-pbkeylen', '16']),
+        ...(passphrase === undefined ? [] : ['-passphrase', passphrase, '-pbkeylen', '16']),
         // ffmpeg's default 5 s of stream analysis would be held back and then stay, as a
         // backlog, between capture and availabilityStartTime for the whole session.
         ...['-analyzeduration', '1000000', '-i', url],
@@ -226,7 +229,27 @@ export class SrtListener {
     });
     this.#supervisor = supervisor;
     supervisor.start();
-    this.#logger.info({ encrypted: options.passphrase !== undefined }, 'SRT listener waiting for a caller');
+    this.#logger.info({ encrypted: passphrase !== undefined }, 'SRT listener waiting for a caller');
+  }
+
+  /**
+   * Changes the passphrase (a key rotation). libsrt takes it when the
+   * listener process starts, so the listener restarts with it: at once when
+   * no caller is connected or `dropCaller` is set, else when the connected
+   * caller leaves (it is not cut off).
+   */
+  async setPassphrase(passphrase: string | undefined, { dropCaller = false }: { dropCaller?: boolean } = {}): Promise<void> {
+    this.#passphrase = passphrase;
+    if (this.#closed) return;
+    if (this.#feed !== undefined && !dropCaller) {
+      this.#logger.info('new SRT passphrase applies when the connected caller leaves');
+      return;
+    }
+    const supervisor = this.#supervisor;
+    this.#supervisor = undefined;
+    this.#endFeed();
+    await supervisor?.stop();
+    this.start();
   }
 
   /**

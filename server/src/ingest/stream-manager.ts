@@ -4,13 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import type { Logger } from 'pino';
-import { createInternalToken, keysMatch, type PublishKeys } from '../auth/stream-keys.js';
+import { KeyFormatError, toKeyHashes, type KeyHash } from '../auth/key-hash.js';
+import { createInternalToken, StreamKeyRing, type PublishKeys, type StreamKeyRingOptions } from '../auth/stream-keys.js';
 import type { LatencyConfig, StreamSourceConfig, SubtitleFileConfig, TranscodeConfig } from '../config/config-schema.js';
 import type { OriginMetrics } from '../metrics/origin-metrics.js';
 import { checkStreamName } from '../origin/names.js';
+import { CaptureClock, parseCaptureLine, type CaptureReference } from '../packaging/capture-reference.js';
 import type { PreparedManifest } from '../packaging/manifest.js';
 import type { SegmentStore } from '../store/segment-store.js';
-import { buildTranscodeArgs, runTag, TEST_SOURCE_PROBE, type ExtraOutputArgs, type TranscodeInput } from '../transcode/ffmpeg-args.js';
+import {
+  buildTranscodeArgs,
+  CAPTURE_REPORT_EVERY_FRAMES,
+  runTag,
+  TEST_SOURCE_FRAME_RATE,
+  TEST_SOURCE_PROBE, type ExtraOutputArgs, type TranscodeInput } from '../transcode/ffmpeg-args.js';
 import { FfmpegSupervisor, type FfmpegState, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
 import { InputError, probeInput, type InputProbe } from '../transcode/probe-input.js';
 import { endedManifest } from './ended-manifest.js';
@@ -41,11 +48,16 @@ export interface ManagedStream {
   /** `[A-Za-z0-9_-]{1,64}`. */
   name: string;
   /**
-   * Stream key publishers must present: RTMP (`?key=` or last path
-   * element), SRT (the passphrase, 10 to 79 characters), HTTP ingest
-   * (`Authorization: Bearer` or `?key=`). Without one anyone may publish.
+   * Stream key(s) publishers must present: RTMP (`?key=` or last path
+   * element), SRT (the passphrase, 10 to 79 characters; one plain key),
+   * HTTP ingest (`Authorization: Bearer` or `?key=`). Plain keys or
+   * `$scrypt$` hashes; plain ones are hashed when the stream is declared and
+   * not kept (except an SRT passphrase). Any key of a list is accepted.
+   * Without one anyone may publish.
    */
-  key?: string | undefined;
+  key?: string | readonly string[] | undefined;
+  /** Playback needs a signed URL. @defaultValue false */
+  private?: boolean | undefined;
   source: ManagedSource;
   subtitles?: SubtitleFileConfig[] | undefined;
 }
@@ -96,6 +108,10 @@ export interface StreamSummary {
   source: { type: ManagedSource['type']; url?: string; loop?: boolean; port?: number };
   /** Whether publishing needs a stream key. */
   keyRequired: boolean;
+  /** How many publish keys are valid (0 without a key). */
+  keyCount: number;
+  /** Whether playback needs a signed URL. */
+  private: boolean;
   state: StreamState;
   /** Why it is in that state (null when live). */
   reason: string | null;
@@ -160,9 +176,14 @@ export interface StreamManagerOptions {
   supervision?: SupervisionOptions | undefined;
   /** Longest wait for an input to answer, seconds (ffprobe, and ffmpeg's network reads). @defaultValue 10 s */
   inputTimeout?: number | undefined;
+  /** How long a rotated-out key stays valid for the publisher still using it (see {@link StreamKeyRing}). */
+  keyRing?: StreamKeyRingOptions | undefined;
   /** Extra outputs (subtitle tracks) of a stream's transcoder, built per ffmpeg run. */
   subtitleOutputs?: ((context: { stream: string; probe: InputProbe; runTag: string; originUrl: string }) => ExtraOutputArgs[]) | undefined;
 }
+
+/** Accepts no key: only the internal token publishes to streams that have it. */
+const NO_KEYS = new StreamKeyRing([]);
 
 /** The manifest name ffmpeg publishes and players load. */
 const MANIFEST = 'manifest.mpd';
@@ -180,13 +201,20 @@ interface Session {
   readonly abort: AbortController;
   supervisor: FfmpegSupervisor | undefined;
   speed: number | undefined;
+  /** Capture clock of the running ffmpeg (test source only). */
+  readonly captureClock: CaptureClock;
   ended: boolean;
   /** Resolves when the session's ffmpeg has stopped and its manifest is ended. */
   finished: Promise<void>;
 }
 
 interface Entry {
+  /** The declaration, without its key. */
   readonly config: ManagedStream;
+  /** Publish keys, hashed; null: anyone may publish. */
+  keys: StreamKeyRing | null;
+  /** The plain SRT passphrase (the one key libsrt needs in plain form). */
+  srtPassphrase: string | undefined;
   state: StreamState;
   reason: string | null;
   since: Date;
@@ -205,6 +233,8 @@ interface SessionPlan {
   feed?: TsFeed;
   /** ffmpeg exiting with 0 means the input finished (a file without loop). */
   finite: boolean;
+  /** ffmpeg reports capture times on stderr (the test pattern's `showinfo@capture`). */
+  reportsCapture?: boolean;
   /** Overrides of the manager's ffmpeg binary, ladder and restart timing (test source). */
   ffmpegPath?: string | undefined;
   transcode?: TranscodeConfig | undefined;
@@ -311,9 +341,13 @@ export class StreamManager {
     return {
       internalToken: this.#internalToken,
       openIngest: this.#options.openIngest ?? false,
-      streamKey: (stream) => {
+      streamKeys: (stream) => {
         const entry = streams.get(stream);
-        return entry === undefined ? undefined : (entry.config.key ?? null);
+        if (entry === undefined) return undefined;
+        // A pulled stream or the test source is published by the origin's own
+        // ffmpeg: without a key of its own, no outside HTTP publisher may write to it.
+        if (entry.keys === null && (entry.config.source.type === 'pull' || entry.config.source.type === 'test')) return NO_KEYS;
+        return entry.keys;
       },
     };
   }
@@ -359,6 +393,60 @@ export class StreamManager {
     for (const stream of streams) {
       this.#validate(stream);
       this.#register(stream);
+    }
+  }
+
+  /** Whether playback of `name` needs a signed URL (false for undeclared streams). */
+  isPrivate(name: string): boolean {
+    return this.#streams.get(name)?.config.private === true;
+  }
+
+  /**
+   * Replaces a stream's publish keys without a restart (a rotation). A
+   * publisher already connected is not cut off: RTMP and SRT check the key
+   * when a publish starts; an HTTP publisher may keep using a removed key
+   * while it keeps publishing (see {@link StreamKeyRingOptions.retiredKeyIdle}).
+   * With `cutOff`, a removed key stops working at once and the stream's
+   * current RTMP or SRT publisher is disconnected.
+   *
+   * For an SRT stream the one key is the listener's passphrase: the
+   * listener restarts with it when no caller is connected (at once, or when
+   * the current caller leaves; at once with `cutOff`).
+   * @param keys plain keys or `$scrypt$` hashes; an empty list means anyone may publish.
+   * @returns whether the stream exists.
+   * @throws InvalidStreamError for a key that cannot be used (an empty one, a malformed hash, an SRT key that is no passphrase).
+   */
+  async setKeys(name: string, keys: string | readonly string[], { cutOff = false }: { cutOff?: boolean } = {}): Promise<boolean> {
+    const entry = this.#streams.get(name);
+    if (entry === undefined) return false;
+    const list = typeof keys === 'string' ? [keys] : keys;
+    if (entry.config.source.type === 'srt') {
+      if (list.length > 1) throw new InvalidStreamError(`stream ${name}: an SRT stream takes one key (its SRT passphrase)`);
+      const passphrase = list[0];
+      const problem = passphrase === undefined ? undefined : checkSrtPassphrase(passphrase);
+      if (problem !== undefined) throw new InvalidStreamError(`stream ${name}: ${problem}`);
+    }
+    const hashes = this.#hashes(name, list);
+    if (hashes.length === 0) entry.keys = null;
+    else if (entry.keys === null) entry.keys = new StreamKeyRing(hashes, this.#options.keyRing);
+    else entry.keys.replace(hashes, { cutOff });
+    this.#logger.info({ stream: name, keys: hashes.length, cutOff }, 'stream keys replaced');
+    if (entry.config.source.type === 'srt') {
+      entry.srtPassphrase = list[0];
+      await entry.srt?.setPassphrase(entry.srtPassphrase, { dropCaller: cutOff });
+    }
+    if (cutOff && entry.session !== undefined && !entry.session.ended && (entry.session.publisher !== undefined || entry.session.feed !== undefined)) {
+      await this.#end(entry, entry.session, 'offline', 'publisher disconnected: stream keys replaced');
+    }
+    return true;
+  }
+
+  #hashes(name: string, keys: string | readonly string[]): KeyHash[] {
+    try {
+      return toKeyHashes(keys);
+    } catch (error) {
+      if (error instanceof KeyFormatError) throw new InvalidStreamError(`stream ${name}: ${error.message}`);
+      throw error;
     }
   }
 
@@ -408,6 +496,16 @@ export class StreamManager {
   }
 
   /**
+   * Where `name`'s media timeline meets the capture clock, from its running
+   * ffmpeg's reports (about once a second, see {@link CaptureClock}); undefined for sources
+   * without a capture clock (RTMP, SRT, pulled URLs: only the test pattern
+   * stamps capture time) and until the current ffmpeg run's first report.
+   */
+  captureReference(name: string): CaptureReference | undefined {
+    return this.#streams.get(name)?.session?.captureClock.reference;
+  }
+
+  /**
    * Removes a stream: its publisher is disconnected, its ffmpeg stopped,
    * its manifest ended.
    * @returns whether it existed.
@@ -442,9 +540,14 @@ export class StreamManager {
     const nameProblem = checkStreamName(stream.name);
     if (nameProblem !== undefined) throw new InvalidStreamError(nameProblem.problem);
     if (this.#streams.has(stream.name)) throw new StreamExistsError(`stream ${stream.name} exists already`);
-    if (stream.key !== undefined && stream.key === '') throw new InvalidStreamError(`stream ${stream.name}: the stream key must not be empty`);
+    if (stream.key !== undefined && (stream.key === '' || (typeof stream.key !== 'string' && stream.key.some((key) => key === '')))) {
+      throw new InvalidStreamError(`stream ${stream.name}: the stream key must not be empty`);
+    }
     const { source } = stream;
     if (source.type === 'srt') {
+      if (stream.key !== undefined && typeof stream.key !== 'string') {
+        throw new InvalidStreamError(`stream ${stream.name}: an SRT stream takes one key (its SRT passphrase)`);
+      }
       const problem = stream.key === undefined ? undefined : checkSrtPassphrase(stream.key);
       if (problem !== undefined) throw new InvalidStreamError(`stream ${stream.name}: ${problem}`);
       for (const other of this.#streams.values()) {
@@ -457,8 +560,12 @@ export class StreamManager {
   }
 
   #register(stream: ManagedStream): Entry {
+    const { key, ...config } = stream;
+    const hashes = key === undefined ? [] : this.#hashes(stream.name, key);
     const entry: Entry = {
-      config: stream,
+      config,
+      keys: hashes.length === 0 ? null : new StreamKeyRing(hashes, this.#options.keyRing),
+      srtPassphrase: stream.source.type === 'srt' && typeof key === 'string' ? key : undefined,
       state: 'offline',
       reason: 'not started',
       since: new Date(),
@@ -474,7 +581,7 @@ export class StreamManager {
 
   /** Starts what a declared stream does by itself once the origin listens. */
   async #activate(entry: Entry): Promise<void> {
-    const { source, name, key } = entry.config;
+    const { source, name } = entry.config;
     switch (source.type) {
       case 'rtmp':
         if (this.#rtmp === undefined) this.#setState(entry, 'error', 'RTMP ingest is disabled (rtmp.enabled: false)');
@@ -489,7 +596,7 @@ export class StreamManager {
           stream: name,
           port: source.port,
           host: this.#options.srtHost,
-          passphrase: key,
+          passphrase: entry.srtPassphrase,
           ffmpegPath: this.#options.ffmpegPath ?? 'ffmpeg',
           logger: this.#logger,
           supervision: this.#options.supervision,
@@ -517,6 +624,7 @@ export class StreamManager {
           input: { testSource: { fontFile: source.fontFile } },
           probe: async () => TEST_SOURCE_PROBE,
           finite: false,
+          reportsCapture: true,
           ffmpegPath: source.ffmpegPath,
           transcode: source.transcode,
           supervision: source.supervision,
@@ -532,15 +640,14 @@ export class StreamManager {
     });
   }
 
-  #authorizeRtmp({ stream, key }: RtmpPublishRequest): PublishDecision {
+  async #authorizeRtmp({ stream, key }: RtmpPublishRequest): Promise<PublishDecision> {
     const entry = this.#streams.get(stream);
     if (entry === undefined || entry.config.source.type !== 'rtmp') {
       return { accept: false, code: 'unknown-stream', reason: `no stream ${stream} is declared for RTMP publishing` };
     }
-    const expected = entry.config.key;
-    if (expected !== undefined) {
+    if (entry.keys !== null) {
       if (key === undefined) return { accept: false, code: 'missing-key', reason: `stream ${stream} needs its stream key` };
-      if (!keysMatch(key, expected)) return { accept: false, code: 'wrong-key', reason: `wrong stream key for stream ${stream}` };
+      if (!(await entry.keys.verify(key))) return { accept: false, code: 'wrong-key', reason: `wrong stream key for stream ${stream}` };
     }
     if (entry.session !== undefined && !entry.session.ended) {
       return { accept: false, code: 'busy', reason: `stream ${stream} already has a publisher` };
@@ -620,6 +727,7 @@ export class StreamManager {
       abort: new AbortController(),
       supervisor: undefined,
       speed: undefined,
+      captureClock: new CaptureClock(),
       ended: false,
       finished: Promise.resolve(),
     };
@@ -670,13 +778,23 @@ export class StreamManager {
       logger: this.#logger.child({ stream: name, session: session.id }),
       endOnSuccess: plan.finite,
       stdin: plan.feed === undefined ? 'ignore' : 'pipe',
-      redact: [this.#internalToken, ...(entry.config.key === undefined ? [] : [entry.config.key])],
+      redact: [this.#internalToken, ...(entry.srtPassphrase === undefined ? [] : [entry.srtPassphrase])],
       args: () => {
         const tag = runTag();
         session.runTags.push(tag);
         return argsFor(tag);
       },
+      log: {
+        onLine: plan.reportsCapture
+          ? (line) => {
+              const reference = parseCaptureLine(line, CAPTURE_REPORT_EVERY_FRAMES, TEST_SOURCE_FRAME_RATE);
+              if (reference !== undefined) session.captureClock.add(reference);
+            }
+          : undefined,
+      },
       onSpawn: (child) => {
+        // A new ffmpeg run starts a new timeline: the last run's capture clock no longer applies.
+        session.captureClock.reset();
         if (plan.feed !== undefined && child.stdin !== null) plan.feed.attach(child.stdin);
       },
       onProgress: ({ speed }) => {
@@ -794,7 +912,9 @@ export class StreamManager {
           : source.type === 'srt'
             ? { type: 'srt', port: source.port }
             : { type: source.type },
-      keyRequired: config.key !== undefined,
+      keyRequired: entry.keys !== null,
+      keyCount: entry.keys?.size ?? 0,
+      private: config.private === true,
       state: entry.state,
       reason: entry.reason,
       since: entry.since.toISOString(),

@@ -25,6 +25,12 @@ const createStreamBody = z.strictObject({
   inputArgs: z.array(z.string(), { error: 'expected a list of ffmpeg input options' }).optional(),
 });
 
+/** Body of `PUT /api/streams/{name}/keys`: a key rotation. */
+const setKeysBody = z.strictObject({
+  keys: z.array(z.string().min(1, { error: 'expected a non-empty key' }), { error: 'expected a list of keys (plain or $scrypt$ hashes)' }),
+  cutOff: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
 /** One problem with a request body. */
 interface FieldIssue {
   /** Field path, e.g. `loop` (empty for the body itself). */
@@ -56,6 +62,10 @@ function fieldIssues(error: z.ZodError): FieldIssue[] {
  *   a pulled stream and starts it; 201 with its summary, 400 with `issues`
  *   (field path and message each) for a bad body, 409 if the name exists,
  *   422 if the source cannot be used (e.g. the file does not exist);
+ * - `PUT /api/streams/{name}/keys` with `{ keys, cutOff? }`: replaces the
+ *   stream's publish keys (plain or `$scrypt$` hashes; plain ones are hashed
+ *   and not kept) without a restart, see `StreamManager.setKeys`; 200 with
+ *   the summary, 400 for a bad body, 404, 422 for a key that cannot be used;
  * - `DELETE /api/streams/{name}`: stops and removes a stream; 204, or 404.
  *
  * With a `token`, every request needs `Authorization: Bearer TOKEN`.
@@ -101,6 +111,25 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
       }
       throw error;
     }
+  });
+
+  app.put<{ Params: { name: string } }>('/api/streams/:name/keys', async (request, reply) => {
+    const parsed = setKeysBody.safeParse(request.body ?? undefined);
+    if (!parsed.success) {
+      const issues = fieldIssues(parsed.error);
+      return sendError(reply, 400, 'Bad Request', issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; '), issues);
+    }
+    const { name } = request.params;
+    try {
+      if (!(await streams.setKeys(name, parsed.data.keys, { cutOff: parsed.data.cutOff ?? false }))) {
+        return sendError(reply, 404, 'Not Found', `no stream ${name}`);
+      }
+    } catch (error) {
+      if (!(error instanceof InvalidStreamError)) throw error;
+      return sendError(reply, 422, 'Unprocessable Entity', error.message);
+    }
+    request.log.info({ stream: name, keys: parsed.data.keys.length, cutOff: parsed.data.cutOff ?? false }, 'stream keys replaced through the API');
+    return streams.get(name);
   });
 
   app.delete<{ Params: { name: string } }>('/api/streams/:name', async (request, reply) => {

@@ -37,3 +37,30 @@ export function inProgressSegment(segmentDuration: number): string {
 export function manifest(segmentDuration: number): string {
   return `public, max-age=${Math.max(1, Math.round(segmentDuration / 2))}`;
 }
+
+/**
+ * `Surrogate-Control` of a segment still uploading, for CDN caches only
+ * (Fastly reads it in preference to Cache-Control and strips it; the
+ * shipped Varnish VCL does the same): keep it as long as a finished
+ * segment. Its bytes never change once complete (names are unique per
+ * publisher run), and an upload that breaks off ends the response without
+ * its terminating chunk, which a cache does not store. Browsers keep the
+ * short {@link inProgressSegment} Cache-Control.
+ */
+export const SURROGATE_SEGMENT = 'max-age=31536000';
+
+/**
+ * Request header with which Akamai's origin-assist prefetch says it is on
+ * (value `1`); see {@link PREFETCH_PATH_HEADER}.
+ * Source: Akamai Adaptive Media Delivery, "Use the origin-assist scheme"
+ * (techdocs.akamai.com/adaptive-media-delivery/docs/use-the-origin-assist-scheme).
+ */
+export const PREFETCH_ENABLED_HEADER = 'cdn-origin-assist-prefetch-enabled';
+
+/**
+ * Response header naming an object Akamai should fetch ahead into its
+ * cache: a path relative to the requested object, or absolute from `/`.
+ * The origin sends it (for the next media segment) only when the request
+ * carried {@link PREFETCH_ENABLED_HEADER}`: 1`. Same source.
+ */
+export const PREFETCH_PATH_HEADER = 'cdn-origin-assist-prefetch-path';

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import cors from '@fastify/cors';
@@ -6,9 +7,11 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import type { LatencyConfig, StreamConfig, TranscodeConfig } from '../config/config-schema.js';
 import { defaultConfig } from '../config/load-config.js';
 import { IngestMeter } from '../ingest/ingest-meter.js';
-import { StreamManager, type SupervisionOptions } from '../ingest/stream-manager.js';
+import { DEFAULT_CLOCK_SKEW } from '../auth/signed-urls.js';
+import { InvalidStreamError, StreamManager, type SupervisionOptions } from '../ingest/stream-manager.js';
 import { checkTestSource, type TestSourceOptions } from '../ingest/test-source.js';
 import { OriginMetrics } from '../metrics/origin-metrics.js';
+import { captureReferenceFixup } from '../packaging/capture-reference.js';
 import { SubtitlePackager } from '../packaging/subtitles/subtitle-packager.js';
 import { subtitleOutputs } from '../packaging/subtitles/subtitle-outputs.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
@@ -44,6 +47,14 @@ export interface OriginOptions {
   latency?: LatencyConfig;
   /** Hold rule, windows, limits of the in-memory segment store. */
   store?: SegmentStoreOptions;
+  /**
+   * A segment response whose client has taken no byte for this long while
+   * its send buffer is full is cut off, milliseconds (see
+   * `DEFAULT_READER_STALL_TIMEOUT` and server/README.md, "Slow viewers").
+   * @defaultValue 5000 ms
+   * @throws RangeError from `listen` if not above 0
+   */
+  readerStallTimeout?: number;
   /**
    * Absolute base URL viewers reach the origin by (e.g.
    * `https://live.example.com`), used for the manifest's UTCTiming. By
@@ -81,12 +92,75 @@ export interface OriginOptions {
   /** Bearer token `/api/*` requires. @defaultValue none: open */
   apiToken?: string;
   /**
+   * Signed playback URLs (see `PLAYBACK_TOKEN_PATTERN`): the secrets tokens
+   * may be signed with (any of them verifies; a function is read per
+   * request, so a rotation needs no restart) and the clock skew allowed,
+   * seconds. Needed for streams declared `private`.
+   * @defaultValue none: no stream can be private
+   */
+  playbackSigning?: { secrets: readonly string[] | (() => readonly string[]); clockSkew?: number };
+  /** Streams (besides those declared `private`) whose playback needs a signed URL, e.g. the test source's. @defaultValue none */
+  privateStreams?: readonly string[];
+  /** Timeouts and size limits against hostile or broken clients (see {@link OriginLimits}). */
+  limits?: OriginLimits;
+  /**
    * Accept HTTP publishes to streams not declared in `streams` without a
    * key. Only for a trusted network (and tests).
    * @defaultValue false: only the origin's own ffmpeg and declared streams' keys
    */
   openIngest?: boolean;
 }
+
+/**
+ * Limits that keep one hostile or broken client from hurting anyone else.
+ * Every request that hits one gets a 4xx naming it; other connections go on.
+ */
+export interface OriginLimits {
+  /**
+   * Time a client has to send a request's headers, ms (slowloris): Node's
+   * `headersTimeout`, checked every second. A player or ffmpeg sends them
+   * in one packet.
+   * @defaultValue 10 000 ms
+   */
+  headersTimeout?: number;
+  /**
+   * A connection on which nothing moves either way for this long is closed,
+   * ms (Node's socket timeout): a request body that stalls on a route
+   * without a body timeout of its own, a reader that takes nothing. Long
+   * chunked uploads and streamed segments move all the time; the live
+   * subtitle upload (quiet between cues) is exempt.
+   * @defaultValue 60 000 ms
+   */
+  connectionTimeout?: number;
+  /** Ingest upload silent this long is answered 408 and its segment dropped, ms. @defaultValue 10 000 ms */
+  uploadIdleTimeout?: number;
+  /** Ingest upload longer than this is answered 408 and its segment dropped, ms. @defaultValue 60 000 ms */
+  maxUploadDuration?: number;
+  /** Largest manifest upload, bytes (413 beyond). @defaultValue 1 MiB */
+  maxManifestBytes?: number;
+  /** Requests one client address may have held for segments about to exist (429 beyond). @defaultValue 64 */
+  maxHeldPerClient?: number;
+  /** Longest request target (path and query), characters (414 beyond; Node answers 431 past 16 KiB of headers). @defaultValue 2048 */
+  maxUrlLength?: number;
+}
+
+/** Resolved {@link OriginLimits}. */
+const DEFAULT_LIMITS: Required<OriginLimits> = {
+  headersTimeout: 10_000,
+  connectionTimeout: 60_000,
+  uploadIdleTimeout: 10_000,
+  maxUploadDuration: 60_000,
+  maxManifestBytes: 1024 * 1024,
+  maxHeldPerClient: 64,
+  maxUrlLength: 2048,
+};
+
+/** Which methods each route family answers, for 405s. */
+const ROUTE_METHODS: ReadonlyArray<[RegExp, string[]]> = [
+  [/^\/live\//, ['GET', 'HEAD', 'OPTIONS']],
+  [/^\/ingest\//, ['PUT', 'POST', 'DELETE']],
+  [/^\/(time|healthz|metrics)$/, ['GET', 'HEAD']],
+];
 
 /** A created origin; nothing listens until {@link Origin.listen}. */
 export interface Origin {
@@ -144,17 +218,39 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   let testStream: string | undefined;
   let closing: Promise<void> | undefined;
 
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // Fastify's own logger type keeps the instance's type the default one the route plugins take.
   const fastifyLogger: FastifyBaseLogger = logger;
   const app = Fastify({
     loggerInstance: fastifyLogger,
+    // Node's headersTimeout is enforced only as often as connections are
+    // checked (every 30 s by default): check every second.
+    // No limit on a whole request (requestTimeout 0): an ingest upload lasts
+    // a segment, a subtitle upload a publisher run; the ingest routes time
+    // bodies out themselves. (With a serverFactory, Fastify leaves the
+    // server's timeouts to it.)
+    serverFactory: (handler) =>
+      http
+        .createServer({ headersTimeout: limits.headersTimeout, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeout) }, handler)
+        .setTimeout(limits.connectionTimeout),
     // Request logs would be several lines a second per publisher and
     // viewer; the routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
     // Uploads and segment responses are long-lived; closing must not wait for them.
     forceCloseConnections: true,
-    // Longer than any valid name, so a too-long one gets the 400 that says why.
-    routerOptions: { maxParamLength: 256 },
+    // Longer than any request line Node takes (16 KiB of headers): the
+    // router never refuses a name itself; the hook below answers 414 for a
+    // long target and the routes 400 for a long name, each saying why.
+    routerOptions: { maxParamLength: 16 * 1024 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.length <= limits.maxUrlLength) return;
+    return reply
+      .code(414)
+      .header('cache-control', NO_STORE)
+      .header('connection', 'close')
+      .send({ statusCode: 414, error: 'URI Too Long', message: `request target is ${request.url.length} characters; at most ${limits.maxUrlLength} are accepted` });
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
@@ -165,12 +261,19 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       .header('cache-control', NO_STORE)
       .send({ statusCode, error: statusCode >= 500 ? 'Internal Server Error' : error.name, message: error.message });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .header('cache-control', NO_STORE)
-      .send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = ROUTE_METHODS.find(([pattern]) => pattern.test(path))?.[1];
+    if (allowed !== undefined && !allowed.includes(request.method)) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .header('cache-control', NO_STORE)
+        .header('connection', 'close')
+        .send({ statusCode: 405, error: 'Method Not Allowed', message: `${request.method} is not allowed on ${path.slice(0, 80)}; use ${allowed.join(', ')}` });
+    }
+    return reply.code(404).header('cache-control', NO_STORE).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${path.slice(0, 200)}` });
+  });
 
   const baseUrl = (request: FastifyRequest): string => {
     if (publicUrl !== undefined) return publicUrl;
@@ -197,8 +300,29 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     subtitleOutputs: ({ stream, probe, originUrl }) => subtitleOutputs(probe, originUrl, stream, { ingestKey: streams.publishKeys.internalToken }),
   });
   streams.declare(options.streams ?? []);
+  const privateStreams = new Set(options.privateStreams ?? []);
+  const signingSecrets = options.playbackSigning?.secrets;
+  const signing =
+    signingSecrets === undefined
+      ? undefined
+      : { secrets: typeof signingSecrets === 'function' ? signingSecrets : () => signingSecrets, clockSkew: options.playbackSigning?.clockSkew ?? DEFAULT_CLOCK_SKEW };
+  if (signing === undefined) {
+    const unplayable = [...privateStreams, ...(options.streams ?? []).filter((s) => s.private === true).map((s) => s.name)];
+    if (unplayable.length > 0) throw new InvalidStreamError(`private streams (${unplayable.join(', ')}) need playback signing secrets (playback.signing.secrets)`);
+  }
   const subtitles = new SubtitlePackager({ store, logger });
-  void app.register(ingestRoutes, { store, keys: streams.publishKeys, manifest: (stream) => ({ latency, fixups: [subtitles.manifestFixup(stream)] }) });
+  void app.register(ingestRoutes, {
+    store,
+    keys: streams.publishKeys,
+    manifest: (stream) => ({
+      latency,
+      fixups: [subtitles.manifestFixup(stream), captureReferenceFixup(() => streams.captureReference(stream))],
+    }),
+    maxManifestBytes: limits.maxManifestBytes,
+    maxSegmentBytes: options.store?.maxSegmentBytes,
+    uploadIdleTimeout: limits.uploadIdleTimeout,
+    maxUploadDuration: limits.maxUploadDuration,
+  });
   void app.register(subtitleRoutes, { packager: subtitles, keys: streams.publishKeys });
   void app.register(apiRoutes, { streams, token: options.apiToken });
   void app.register(async (viewerFacing) => {
@@ -209,7 +333,15 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       exposedHeaders: ['Date', 'Age', 'Content-Length'],
       maxAge: 86_400,
     });
-    await viewerFacing.register(playbackRoutes, { store, baseUrl, metrics });
+    await viewerFacing.register(playbackRoutes, {
+      store,
+      baseUrl,
+      metrics,
+      readerStallTimeout: options.readerStallTimeout,
+      isPrivate: (stream) => privateStreams.has(stream) || streams.isPrivate(stream),
+      signing,
+      maxHeldPerClient: limits.maxHeldPerClient,
+    });
     await viewerFacing.register(timeRoute);
     // CORS on the player bundle too: other sites load it as a module script.
     await viewerFacing.register(demoRoutes, { playerBundle: options.playerBundle });

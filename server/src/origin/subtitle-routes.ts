@@ -60,7 +60,7 @@ export async function subtitleRoutes(app: FastifyInstance, options: SubtitleRout
         return sendError(reply, 400, 'Bad Request', 'label must be at most 200 characters without control characters');
       }
       if (keys !== undefined) {
-        const check = checkIngestKey(keys, stream, presentedKey(request.headers, request.query));
+        const check = await checkIngestKey(keys, stream, presentedKey(request.headers, request.query));
         if (check !== 'ok') {
           request.log.warn({ stream, file, ip: request.ip, reason: `${check} stream key` }, 'ingest refused');
           if (check === 'missing') {
@@ -78,8 +78,14 @@ export async function subtitleRoutes(app: FastifyInstance, options: SubtitleRout
         if (!(error instanceof RangeError)) throw error;
         return sendError(reply, 400, 'Bad Request', error.message);
       }
+      // A live WebVTT upload is quiet between cues, for minutes at times:
+      // the origin's idle connection timeout does not apply to it.
+      const socket = request.raw.socket;
+      const idleTimeout = socket.timeout;
+      socket.setTimeout(0);
       try {
         for await (const piece of request.raw as AsyncIterable<Buffer>) upload.write(piece);
+        if (idleTimeout !== undefined) socket.setTimeout(idleTimeout);
       } catch (error) {
         request.log.warn({ err: error, stream, file }, 'subtitle upload broke off');
         upload.end();

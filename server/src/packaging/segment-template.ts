@@ -23,6 +23,12 @@ export interface MediaNamePattern {
   readonly startNumber: number;
   /** The `$Number$` value of `name`, or undefined if the template cannot produce `name`. */
   match(name: string): number | undefined;
+  /**
+   * The name of segment `number` (the template filled in), or undefined if
+   * the template needs a value it was not given (`$Time$`, `$SubNumber$`,
+   * `$Bandwidth$` without a bandwidth).
+   */
+  nameOf(number: number): string | undefined;
 }
 
 function pad(value: number, width: string | undefined): string {
@@ -108,5 +114,6 @@ export function compileMediaTemplate(
       const digits = regExp.exec(name)?.[1];
       return digits === undefined ? undefined : Number(digits);
     },
+    nameOf: (number) => expandTemplate(template, { ...values, number }),
   };
 }

@@ -185,6 +185,35 @@ export class LiveStream {
   }
 
   /**
+   * The name of the media segment that follows `name` in its representation
+   * (its SegmentTemplate@media with the number plus one), whether or not it
+   * exists yet.
+   * @returns undefined if `name` is no media segment of the latest manifest
+   *   (an init segment, an unknown name, a template without `$Number$`).
+   */
+  nextSegmentName(name: string): string | undefined {
+    for (const pattern of this.#layout.patterns) {
+      const number = pattern.match(name);
+      if (number !== undefined) return pattern.nameOf(number + 1);
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes `segment` if it is still the one stored under its name (an
+   * upload the origin refused midway: too large, stalled), aborting it if
+   * it is still uploading: later requests get 404, not a partial segment.
+   * @returns whether it was removed.
+   */
+  discard(segment: Segment): boolean {
+    segment.abort();
+    if (this.#segments.get(segment.name) !== segment) return false;
+    this.#forget(segment);
+    this.#segments.delete(segment.name);
+    return true;
+  }
+
+  /**
    * The segment `name`, waiting for its upload to start if it is about to
    * exist: a media segment of a representation in the latest manifest whose
    * number is at most `holdAhead` past the newest one started. The wait ends

@@ -103,6 +103,11 @@ export class SegmentStore {
     this.#streamFor(stream).putManifest(name, manifest);
   }
 
+  /** Drops a refused upload (see {@link LiveStream.discard}). @returns whether it was removed. */
+  discard(stream: string, segment: Segment): boolean {
+    return this.#streams.get(stream)?.discard(segment) ?? false;
+  }
+
   /** The publisher's DELETE. @returns whether something was removed. */
   delete(stream: string, name: string): boolean {
     return this.#streams.get(stream)?.delete(name) ?? false;

@@ -98,14 +98,21 @@ export class Segment {
   readonly startedAt: number;
 
   #chunks: Buffer[] = [];
+  /**
+   * Per chunk, the same bytes in HTTP/1.1 chunked framing (`<hex size>CRLF
+   * <data> CRLF`, RFC 9112 section 7.1), built once at arrival: `#chunks[i]` is
+   * a view into `#framed[i]`, so no byte is stored twice and a chunked
+   * response is one write per chunk, whatever the number of viewers.
+   */
+  #framed: Buffer[] = [];
   #byteLength = 0;
   #state: SegmentState = 'uploading';
   #settledAt: number | undefined;
   #lastWriteAt: number;
   #maxBytes: number;
   #writer: Writable | undefined;
-  /** Readers following the upload: the one fan-out registry, emptied when the upload settles. */
-  #readers = new Set<SegmentReader>();
+  /** Readers and feeds following the upload: the one fan-out registry, emptied when the upload settles. */
+  #readers = new Set<Follower>();
   #hooks: SegmentHooks | undefined;
   /** Per chunk, with hooks only: arrival time, `performance.now()` ms. */
   #arrivals: number[] = [];
@@ -153,9 +160,19 @@ export class Segment {
     return this.#lastWriteAt;
   }
 
+  /** Every byte received so far, as one buffer (a copy; for byte-range answers of finished segments). */
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks, this.#byteLength);
+  }
+
   /** The chunk at `index`, or undefined if it has not arrived. */
   chunkAt(index: number): Buffer | undefined {
     return this.#chunks[index];
+  }
+
+  /** The chunk at `index` in HTTP/1.1 chunked framing, or undefined if it has not arrived. */
+  framedChunkAt(index: number): Buffer | undefined {
+    return this.#framed[index];
   }
 
   /**
@@ -172,7 +189,13 @@ export class Segment {
       this.#settle('aborted', error);
       throw error;
     }
-    this.#chunks.push(chunk);
+    const head = `${chunk.length.toString(16)}\r\n`;
+    const framed = Buffer.allocUnsafe(head.length + chunk.length + 2);
+    framed.write(head, 0, 'latin1');
+    chunk.copy(framed, head.length);
+    framed.write('\r\n', head.length + chunk.length, 'latin1');
+    this.#framed.push(framed);
+    this.#chunks.push(framed.subarray(head.length, head.length + chunk.length));
     this.#byteLength += chunk.length;
     this.#lastWriteAt = performance.now();
     if (this.#hooks !== undefined) {
@@ -205,6 +228,34 @@ export class Segment {
    * example when the HTTP client goes away) unregisters it.
    */
   createReader(options: SegmentReaderOptions = {}): Readable {
+    return this.#follow(options, (followFrom, callbacks) => new SegmentReader(this, followFrom, callbacks));
+  }
+
+  /**
+   * Streams the segment straight into `sink` (e.g. the socket of an HTTP
+   * response whose headers are out): every chunk already there, then each
+   * new chunk the moment it arrives, each as one `sink.write`, in chunked
+   * framing or raw. This is the fan-out's fast path: no stream in between,
+   * one write per chunk and viewer, the framed bytes shared by all viewers.
+   *
+   * Backpressure: when `sink.write` returns false the feed stops at that
+   * chunk and calls `options.blocked`; the owner calls
+   * {@link SegmentFeed.resume} when the sink drains. A blocked feed costs the
+   * writer and the other followers nothing; what waits in the sink is at
+   * most its own high-water mark plus one chunk.
+   *
+   * `options.end` is called once, when the sink has every byte: `complete`
+   * (the caller ends the response) or `aborted` (the upload broke off: the
+   * caller cuts the response short). It is not called after
+   * {@link SegmentFeed.close}.
+   */
+  feed(sink: ChunkSink, options: SegmentFeedOptions): SegmentFeed {
+    const feed = this.#follow(options, (followFrom, callbacks) => new Feed(this, sink, options, followFrom, callbacks));
+    feed.wake();
+    return feed;
+  }
+
+  #follow<T extends Follower>(options: SegmentReaderOptions, create: (followFrom: number, callbacks: ReaderCallbacks) => T): T {
     const following = this.#state === 'uploading';
     // A reader counts toward the fan-out of the chunks that arrive while it
     // follows the upload (or since it was requested); the backlog it finds
@@ -220,7 +271,7 @@ export class Segment {
         }
       }
     }
-    const reader: SegmentReader = new SegmentReader(this, followFrom, {
+    const reader: T = create(followFrom, {
       delivered: (index) => this.#delivered(index),
       detach: (cursor) => {
         this.#readers.delete(reader);
@@ -300,6 +351,15 @@ export class Segment {
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * Bytes a segment reader queues for a consumer that is not taking them
+ * (its Readable high-water mark), 16 KiB: Node's default, stated here
+ * because the origin's memory per stalled viewer rests on it. A reader
+ * stops pushing at this mark, so the overshoot is at most one chunk; the
+ * queued chunks are the segment's own buffers, not copies.
+ */
+export const READER_HIGH_WATER_MARK = 16 * 1024;
+
+/**
  * A cursor into a segment's chunk list as a Readable. It pushes only while its
  * consumer asks for data (`_read`) and stops when `push` reports a full
  * buffer, so a slow consumer makes this reader lag on its cursor and costs the
@@ -312,7 +372,96 @@ interface ReaderCallbacks {
   detach(cursor: number): void;
 }
 
-class SegmentReader extends Readable {
+/** What the segment wakes when a chunk arrives or the upload settles. */
+interface Follower {
+  wake(): void;
+}
+
+/** Where {@link Segment.feed} writes: a socket, or anything with its `write` contract. */
+export interface ChunkSink {
+  /** Takes `data`; false when the sink's buffer is full (the feed then waits for {@link SegmentFeed.resume}). */
+  write(data: Buffer): boolean;
+}
+
+/** Options of {@link Segment.feed}. */
+export interface SegmentFeedOptions extends SegmentReaderOptions {
+  /** `chunked`: each chunk in HTTP/1.1 chunked framing; `raw`: the bytes alone (a response with Content-Length, or HTTP/1.0). */
+  framing: 'chunked' | 'raw';
+  /** The sink's buffer is full; call {@link SegmentFeed.resume} when it drains. */
+  blocked(): void;
+  /** Every byte is in the sink: the upload completed, or broke off (`aborted`). */
+  end(state: 'complete' | 'aborted'): void;
+}
+
+/** A running {@link Segment.feed}. */
+export interface SegmentFeed {
+  /** The sink drained: write on. */
+  resume(): void;
+  /** Stop (the client went away, or the response is done); idempotent. */
+  close(): void;
+}
+
+class Feed implements Follower, SegmentFeed {
+  #segment: Segment;
+  #sink: ChunkSink;
+  #options: SegmentFeedOptions;
+  #followFrom: number;
+  #callbacks: ReaderCallbacks;
+  #cursor = 0;
+  #blocked = false;
+  #closed = false;
+
+  constructor(segment: Segment, sink: ChunkSink, options: SegmentFeedOptions, followFrom: number, callbacks: ReaderCallbacks) {
+    this.#segment = segment;
+    this.#sink = sink;
+    this.#options = options;
+    this.#followFrom = followFrom;
+    this.#callbacks = callbacks;
+  }
+
+  wake(): void {
+    if (!this.#blocked) this.#pump();
+  }
+
+  resume(): void {
+    if (!this.#blocked) return;
+    this.#blocked = false;
+    this.#pump();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#callbacks.detach(this.#cursor);
+  }
+
+  #pump(): void {
+    const chunked = this.#options.framing === 'chunked';
+    while (!this.#closed) {
+      const data = chunked ? this.#segment.framedChunkAt(this.#cursor) : this.#segment.chunkAt(this.#cursor);
+      if (data !== undefined) {
+        const index = this.#cursor;
+        this.#cursor += 1;
+        const more = this.#sink.write(data);
+        if (index >= this.#followFrom) this.#callbacks.delivered(index);
+        if (!more) {
+          this.#blocked = true;
+          this.#options.blocked();
+          return;
+        }
+        continue;
+      }
+      const state = this.#segment.state;
+      // Caught up: the segment wakes this feed on its next chunk.
+      if (state === 'uploading') return;
+      this.close();
+      this.#options.end(state);
+      return;
+    }
+  }
+}
+
+class SegmentReader extends Readable implements Follower {
   #segment: Segment;
   /** First chunk index whose hand-over is reported (Infinity: none). */
   #followFrom: number;
@@ -321,7 +470,7 @@ class SegmentReader extends Readable {
   #wantsData = false;
 
   constructor(segment: Segment, followFrom: number, callbacks: ReaderCallbacks) {
-    super();
+    super({ highWaterMark: READER_HIGH_WATER_MARK });
     this.#segment = segment;
     this.#followFrom = followFrom;
     this.#callbacks = callbacks;

@@ -1,5 +1,6 @@
 import { defaultConfig } from '../config/load-config.js';
 import type { LadderRung, LatencyConfig, TranscodeConfig } from '../config/config-schema.js';
+import { CAPTURE_FILTER_NAME } from '../packaging/capture-reference.js';
 import type { InputProbe, ProbedAudio, ProbedVideo } from './probe-input.js';
 
 /** Font for the burned-in time text: Debian/Ubuntu package `fonts-dejavu-core`. */
@@ -10,6 +11,12 @@ export function runTag(now: number = Date.now()): string {
   return now.toString(36);
 }
 
+/** Frame rate of the built-in test pattern, frames/s. */
+export const TEST_SOURCE_FRAME_RATE = 30;
+
+/** The test pattern reports the capture time of one frame in this many (once a second at 30 fps). */
+export const CAPTURE_REPORT_EVERY_FRAMES = 30;
+
 /**
  * The capture-time stamp of ../shared/spec/timecode-strip.md as an ffmpeg
  * filter graph (input `[0:v]`, output `[v]`):
@@ -19,18 +26,24 @@ export function runTag(now: number = Date.now()): string {
  * 2. The 32 blocks of 32x32 px across the top left: block i is white when bit
  *    31 - i of (pts mod 2^32) is set, drawn by `geq` on a gray crop and overlaid.
  * 3. The same time as text, HH:MM:SS.mmm UTC, for people.
- * 4. Back to a 30 fps frame-count timebase for the encoder.
+ * 4. Back to a 30 fps frame-count timebase for the encoder: frame k is at
+ *    presentation time k / 30 s.
+ * 5. A branch that logs frame k's capture time for every k divisible by
+ *    {@link CAPTURE_REPORT_EVERY_FRAMES} (`showinfo@capture`, on stderr at
+ *    info level, read back with `parseCaptureLine`): the origin's capture
+ *    reference for the MPD's ProducerReferenceTime.
  */
 export function timecodeFilterGraph(fontFile: string): string {
   if (!/^[A-Za-z0-9/._-]+$/.test(fontFile)) {
     throw new Error(`font path ${JSON.stringify(fontFile)} has characters the ffmpeg filter graph would need escaped`);
   }
   return [
-    '[0:v]settb=1/1000,setpts=RTCTIME/1000,split[m][s];',
+    '[0:v]settb=1/1000,setpts=RTCTIME/1000,split=3[m][s][c];',
+    `[c]select=not(mod(n\\,${CAPTURE_REPORT_EVERY_FRAMES})),showinfo@${CAPTURE_FILTER_NAME},nullsink;`,
     '[s]crop=1024:32:0:0,format=gray,geq=lum=255*mod(floor(mod(T*1000\\,4294967296)/pow(2\\,31-floor(X/32)))\\,2)[strip];',
     `[m][strip]overlay=0:0,drawtext=fontfile=${fontFile}:fontsize=40:fontcolor=white:box=1:boxcolor=black@0.7:x=20:y=60:` +
       "text=\\'%{pts:gmtime:0:%H\\\\:%M\\\\:%S}.%{eif:mod(t*1000\\,1000):d:3} UTC\\'," +
-      'settb=1/30,setpts=N,format=yuv420p[v]',
+      `settb=1/${TEST_SOURCE_FRAME_RATE},setpts=N,format=yuv420p[v]`,
   ].join('\n');
 }
 
@@ -266,7 +279,7 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
   const isTestSource = 'testSource' in input;
   const inputArgs = isTestSource
     ? [
-        ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
+        ...['-re', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${TEST_SOURCE_FRAME_RATE}`],
         ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'],
       ]
     : [...(input.inputArgs ?? []), '-i', input.url];

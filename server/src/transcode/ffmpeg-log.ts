@@ -18,6 +18,12 @@ export interface FfmpegLogOptions {
    * @defaultValue 10
    */
   tailLines?: number;
+  /**
+   * Called with every complete stderr line (at most `maxLineLength`
+   * characters), before levels and rate limits: for lines the origin reads
+   * as data, such as the test pattern's capture times.
+   */
+  onLine?: (line: string) => void;
 }
 
 const LEVEL = /\[(trace|debug|verbose|info|warning|error|fatal|panic)\] /;
@@ -40,6 +46,7 @@ export class FfmpegLog {
   #maxLinesPerSecond: number;
   #maxLineLength: number;
   #tailLines: number;
+  #onLine: ((line: string) => void) | undefined;
   #partial = '';
   #partialOverflow = false;
   #tail: string[] = [];
@@ -53,6 +60,7 @@ export class FfmpegLog {
     this.#maxLinesPerSecond = options.maxLinesPerSecond ?? 20;
     this.#maxLineLength = options.maxLineLength ?? 1000;
     this.#tailLines = options.tailLines ?? 10;
+    this.#onLine = options.onLine;
   }
 
   /** The last lines seen, oldest first. */
@@ -88,6 +96,7 @@ export class FfmpegLog {
   }
 
   #line(line: string): void {
+    this.#onLine?.(line);
     this.#tail.push(line);
     if (this.#tail.length > this.#tailLines) this.#tail.shift();
 

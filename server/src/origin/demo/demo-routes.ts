@@ -1,5 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { NO_STORE, REVALIDATE } from '../cache-control.js';
 import { BUNDLE_MISSING_MESSAGE, renderDemoPage } from './demo-page.js';
@@ -27,8 +28,9 @@ export function resolvePlayerBundle(): string | undefined {
 }
 
 /**
- * `GET /` (the demo page) and `GET /assets/ll-player.js` (plus its source
- * map), served from the vanilla package's build.
+ * `GET /` (the demo page), `GET /assets/ll-player.js` (the ES module) and
+ * `GET /assets/ll-player.iife.js` (the classic script), each with its source
+ * map, served from the vanilla package's build.
  */
 export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOptions): Promise<void> {
   const bundlePath = (): string | undefined => {
@@ -43,13 +45,16 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
       .send(renderDemoPage({ bundleAvailable: bundlePath() !== undefined })),
   );
 
-  for (const [url, suffix, type] of [
-    ['/assets/ll-player.js', '', 'text/javascript; charset=utf-8'],
-    ['/assets/ll-player.js.map', '.map', 'application/json; charset=utf-8'],
+  // [URL, the file next to ll-player.js, content type]
+  for (const [url, file, type] of [
+    ['/assets/ll-player.js', 'll-player.js', 'text/javascript; charset=utf-8'],
+    ['/assets/ll-player.js.map', 'll-player.js.map', 'application/json; charset=utf-8'],
+    ['/assets/ll-player.iife.js', 'll-player.iife.js', 'text/javascript; charset=utf-8'],
+    ['/assets/ll-player.iife.js.map', 'll-player.iife.js.map', 'application/json; charset=utf-8'],
   ] as const) {
     app.get(url, async (_request, reply) => {
       const base = bundlePath();
-      const path = base === undefined ? undefined : base + suffix;
+      const path = base === undefined ? undefined : join(dirname(base), file);
       if (path === undefined || !existsSync(path)) {
         return reply
           .code(404)
