@@ -1,16 +1,21 @@
 import {
   assertTargetLatency,
   createPlayer,
+  type AudioTrack,
   type EngineFactory,
   type LatencyChange,
   type Player,
   type PlayerError,
   type PlayerOptions,
   type PlayerSnapshot,
+  type Rendition,
+  type TextTrack,
 } from '@llstream/core';
+import { goLive, overlayState, type OverlayPicker } from '@llstream/core/ui';
+import { createTemplate, icon } from './ll-player-template.js';
 
-/** The events `<ll-player>` dispatches (all `bubbles: true, composed: true`). */
-export interface LLPlayerElementEventMap {
+/** The events `<ll-player>` dispatches besides the re-dispatched media events (these three: `bubbles: true, composed: true`). */
+export interface LLPlayerElementEventMap extends Omit<HTMLElementEventMap, 'error'> {
   /** The player's snapshot changed (status, latency, buffer, ...); `detail` is the new snapshot. */
   statechange: CustomEvent<PlayerSnapshot>;
   /** Live latency or target latency changed (seconds). */
@@ -19,45 +24,27 @@ export interface LLPlayerElementEventMap {
   error: CustomEvent<PlayerError>;
 }
 
-const STATUS_TEXT: Partial<Record<PlayerSnapshot['status'], string>> = {
-  loading: 'Loading…',
-  stalled: 'Buffering…',
-  paused: 'Paused',
-  offline: 'Stream offline: waiting for it to come back…',
-};
+/**
+ * Media events of the inner `<video>` that the element dispatches again on
+ * itself, as plain `Event`s that do not bubble (as a `<video>` does), so media
+ * UI kits listening on the element work. The video's `error` is not among
+ * them: the player's `error` event carries the failure.
+ */
+export const MEDIA_EVENTS = [
+  'loadstart', 'loadedmetadata', 'loadeddata', 'canplay', 'canplaythrough', 'play', 'playing', 'pause',
+  'waiting', 'seeking', 'seeked', 'timeupdate', 'progress', 'ratechange', 'volumechange', 'durationchange',
+  'ended', 'emptied', 'enterpictureinpicture', 'leavepictureinpicture',
+] as const;
 
-const template = document.createElement('template');
-template.innerHTML = `
-<style>
-  :host {
-    display: block;
-    position: relative;
-    aspect-ratio: var(--ll-player-aspect-ratio, 16 / 9);
-    overflow: hidden;
-    background: var(--ll-player-background, #000);
-    color: var(--ll-player-overlay-color, #fff);
-    font: var(--ll-player-font, 500 13px/1.4 system-ui, sans-serif);
-  }
-  :host([hidden]) { display: none; }
-  video { display: block; width: 100%; height: 100%; object-fit: contain; }
-  .overlay {
-    position: absolute;
-    padding: 2px 8px;
-    border-radius: 4px;
-    background: var(--ll-player-overlay-background, rgb(0 0 0 / 0.65));
-    text-shadow: 0 1px 1px #000;
-    pointer-events: none;
-    font-variant-numeric: tabular-nums;
-  }
-  /* Top right, below the test pattern's capture-time strip (the top 32 of 720 rows), which stays readable. */
-  [part='latency'] { top: calc(100% * 32 / 720 + 6px); right: 8px; }
-  [part='status'] { left: 50%; top: 50%; transform: translate(-50%, -50%); font-size: 1.2em; }
-  [part='status']:empty { display: none; }
-</style>
-<video part="video" playsinline></video>
-<div class="overlay" part="latency" aria-live="off"></div>
-<div class="overlay" part="status" role="status"></div>
-`;
+/** One of the player's events (the `@fires` list), bubbling and composed so a page hears it from anywhere. */
+function playerEvent<T>(type: string, detail: T): CustomEvent<T> {
+  return new CustomEvent(type, { detail, bubbles: true, composed: true });
+}
+
+/** A copy of a media event to dispatch on the element (media events do not bubble, nor does the copy). */
+function mediaEvent(event: Event): Event {
+  return new Event(event.type);
+}
 
 /** A `target-latency` attribute value in seconds, or `null` when absent or not a number > 0. */
 function parseTargetLatency(value: string | null): number | null {
@@ -66,39 +53,81 @@ function parseTargetLatency(value: string | null): number | null {
   return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
 }
 
-/** "0.98 s", or a dash while the value is unknown. */
-function formatSeconds(seconds: number | null): string {
-  return seconds === null ? '–' : `${seconds.toFixed(2)} s`;
+function setText(element: HTMLElement | undefined, text: string): void {
+  if (element && element.textContent !== text) element.textContent = text;
+}
+
+function setHidden(element: HTMLElement | undefined, hidden: boolean): void {
+  if (element && element.hidden !== hidden) element.hidden = hidden;
+}
+
+/** Sets a `<select>`'s options from a picker (rebuilt only when the entries change) and its value. */
+function renderPicker(select: HTMLSelectElement, picker: OverlayPicker | null): void {
+  setHidden(select, picker === null);
+  if (picker === null) return;
+  const key = JSON.stringify(picker.options);
+  if (select.dataset['options'] !== key) {
+    select.dataset['options'] = key;
+    select.replaceChildren(...picker.options.map(({ id, label }) => new Option(label, id ?? '')));
+  }
+  const value = picker.selected ?? '';
+  if (select.value !== value) select.value = value;
 }
 
 /**
  * `<ll-player>`: a low-latency live DASH player (the `@llstream/core` player
- * around a `<video>`) with a live latency readout.
- *
- * Attributes (and the camelCase properties reflecting them):
- * - `src`: the MPD URL; changing it loads the new stream, removing it stops playback.
- * - `target-latency` / `targetLatency`: a fixed target, seconds (a number > 0);
- *   absent, the player's automatic target (the lowest latency delivery sustains).
- * - `muted`: mute audio. `muted` (the property) also turns `true` when the
- *   player muted itself because the browser refused unmuted autoplay.
- * - `autoplay`: play as soon as possible; read when the player is created (on connect).
- * - `controls`: show the browser's video controls.
- *
- * Events: see {@link LLPlayerElementEventMap}.
- *
- * Styling: parts `video`, `latency` (the readout), `status` (loading, buffering,
- * paused or error text); custom properties `--ll-player-aspect-ratio`
- * (16 / 9), `--ll-player-background`, `--ll-player-font`,
- * `--ll-player-overlay-color`, `--ll-player-overlay-background`.
+ * around a `<video>`) that behaves like a media element, with a default UI
+ * for live video.
  *
  * The player is created when the element is connected and destroyed when it
- * is disconnected.
+ * is disconnected. `player` gives the full core API.
+ *
+ * @tagname ll-player
+ *
+ * Keyboard, while focus is in the element and not on a control: `k` or space
+ * plays/pauses, `m` mutes, `f` toggles full screen, `l` goes live.
+ *
+ * @attr {string} src - The MPD URL; changing it loads the new stream, removing it stops playback.
+ * @attr {number} target-latency - A fixed target latency in seconds (> 0); absent: the automatic target (the lowest latency delivery sustains).
+ * @attr {boolean} muted - Mute audio.
+ * @attr {boolean} autoplay - Play as soon as possible; read when the player is created (on connect).
+ * @attr {boolean} controls - Show the default UI (control bar and latency readout). Without it, only the video and the status line show: drive the element from your own controls.
+ * @attr {string} poster - Image shown before the first frame (the video's `poster`).
+ *
+ * @fires statechange - `CustomEvent<PlayerSnapshot>`: the player's snapshot changed.
+ * @fires latencychange - `CustomEvent<LatencyChange>`: live or target latency changed (seconds).
+ * @fires error - `CustomEvent<PlayerError>`: a failure stopped playback.
+ * @fires playing - and the other {@link MEDIA_EVENTS} of the inner video, as plain non-bubbling `Event`s.
+ *
+ * @csspart video - The `<video>`.
+ * @csspart latency - The latency readout (top right, below the capture-time strip).
+ * @csspart status - The status line (loading, buffering, paused, offline, error) with its retry button.
+ * @csspart status-text - The status line's text.
+ * @csspart retry-button - "Retry", shown when the stream is offline or failed.
+ * @csspart controls - The control bar (a toolbar).
+ * @csspart play-button - Play/pause.
+ * @csspart mute-button - Mute/unmute.
+ * @csspart volume - The volume slider (0–1).
+ * @csspart live-button - "Go live", shown when playback is over 0.5 s behind the target or paused.
+ * @csspart quality-menu - The rendition picker (streams with two renditions or more).
+ * @csspart audio-menu - The audio track picker (two tracks or more).
+ * @csspart text-menu - The subtitle picker (streams with subtitles).
+ * @csspart pip-button - Picture in picture (where the browser supports it).
+ * @csspart fullscreen-button - Full screen.
+ *
+ * @cssprop [--ll-player-aspect-ratio=16 / 9] - The element's aspect ratio.
+ * @cssprop [--ll-player-background=#000] - Behind the video.
+ * @cssprop [--ll-player-color=#fff] - Text and icons.
+ * @cssprop [--ll-player-font=500 13px/1.4 system-ui, sans-serif] - Font of the UI.
+ * @cssprop [--ll-player-accent=#e8413c] - The live dot and the volume slider.
+ * @cssprop [--ll-player-focus-ring=#4da3ff] - Outline of the focused control.
+ * @cssprop [--ll-player-overlay-background=rgb(0 0 0 / 0.65)] - Behind the readout, status and menus.
  */
 export class LLPlayerElement extends HTMLElement {
   /** The tag name `define` registers. */
   static readonly tagName = 'll-player';
   /** Attributes whose changes reach the player (see the class description). */
-  static readonly observedAttributes = ['src', 'target-latency', 'muted', 'autoplay', 'controls'];
+  static readonly observedAttributes = ['src', 'target-latency', 'muted', 'autoplay', 'controls', 'poster'];
 
   /**
    * Replaces the playback engine of the players this element creates (tests
@@ -108,18 +137,31 @@ export class LLPlayerElement extends HTMLElement {
    */
   engineFactory: EngineFactory | null = null;
 
+  /**
+   * Further options of the players this element creates, for what has no
+   * attribute: the catch-up's playback-rate bounds (`minPlaybackRate`,
+   * `maxPlaybackRate`) and the automatic target's bounds (`minLatency`,
+   * `maxLatency`), in core's units and defaults (see `PlayerOptions`;
+   * `createPlayer` throws a `RangeError` naming a bad one). Read when a
+   * player is created: set it before the element is connected.
+   * @defaultValue `{}`
+   */
+  playerOptions: Omit<PlayerOptions, 'engine' | 'targetLatency' | 'autoplay' | 'muted'> = {};
+
   #player: Player<unknown> | null = null;
   #video: HTMLVideoElement;
-  #latency: HTMLElement;
-  #status: HTMLElement;
+  #parts: Record<string, HTMLElement> = {};
+  #abort: AbortController | null = null;
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.append(template.content.cloneNode(true));
-    this.#video = root.querySelector('video') as HTMLVideoElement;
-    this.#latency = root.querySelector('[part="latency"]') as HTMLElement;
-    this.#status = root.querySelector('[part="status"]') as HTMLElement;
+    root.append(createTemplate().content.cloneNode(true));
+    for (const element of root.querySelectorAll<HTMLElement>('[part]')) this.#parts[element.getAttribute('part') as string] = element;
+    this.#video = this.#parts['video'] as HTMLVideoElement;
+    for (const type of MEDIA_EVENTS) this.#video.addEventListener(type, (event) => this.dispatchEvent(mediaEvent(event)));
+    this.#video.addEventListener('volumechange', () => this.#renderVolume());
+    this.#wireControls();
   }
 
   /**
@@ -146,7 +188,8 @@ export class LLPlayerElement extends HTMLElement {
 
   /**
    * The fixed target latency in seconds (`target-latency` attribute), or
-   * `null` for the player's automatic target.
+   * `null` for the player's automatic target (whose current value is
+   * `player.getSnapshot().targetLatency`).
    * @throws RangeError when set to a number that is not finite and greater than 0.
    */
   get targetLatency(): number | null {
@@ -182,7 +225,7 @@ export class LLPlayerElement extends HTMLElement {
     this.toggleAttribute('autoplay', autoplay);
   }
 
-  /** Whether the browser's video controls show (`controls` attribute). */
+  /** Whether the default UI shows (`controls` attribute). */
   get controls(): boolean {
     return this.hasAttribute('controls');
   }
@@ -191,11 +234,95 @@ export class LLPlayerElement extends HTMLElement {
     this.toggleAttribute('controls', controls);
   }
 
+  /** The image shown before the first frame (`poster` attribute); `''` when absent. */
+  get poster(): string {
+    return this.getAttribute('poster') ?? '';
+  }
+
+  set poster(value: string) {
+    this.setAttribute('poster', value);
+  }
+
+  /** Whether playback is paused (the video's `paused`). */
+  get paused(): boolean {
+    return this.#video.paused;
+  }
+
+  /**
+   * Audio volume from 0 to 1 (the video's `volume`), independent of `muted`.
+   * @throws IndexSizeError (a `DOMException`) when set outside 0–1, as a `<video>` does.
+   */
+  get volume(): number {
+    return this.#video.volume;
+  }
+
+  set volume(volume: number) {
+    this.#video.volume = volume;
+  }
+
+  /** Playback position on the media timeline, seconds (the video's `currentTime`). Setting it seeks. */
+  get currentTime(): number {
+    return this.#video.currentTime;
+  }
+
+  set currentTime(seconds: number) {
+    this.#video.currentTime = seconds;
+  }
+
+  /** The ranges of the media timeline that can be sought to (the live window), seconds. */
+  get seekable(): TimeRanges {
+    return this.#video.seekable;
+  }
+
+  /** The live edge on the `currentTime` timeline, seconds (the end of `seekable`); `NaN` before the stream is loaded. */
+  get liveEdge(): number {
+    const { seekable } = this.#video;
+    return seekable.length === 0 ? Number.NaN : seekable.end(seekable.length - 1);
+  }
+
+  /** Live latency in seconds (see `PlayerSnapshot.liveLatency`); `null` until the first frame plays or while disconnected. */
+  get latency(): number | null {
+    return this.#player?.getSnapshot().liveLatency ?? null;
+  }
+
+  /** The video renditions (the ladder), lowest bandwidth first; empty while disconnected or before the stream is loaded. */
+  get qualities(): readonly Rendition[] {
+    return this.#player?.getSnapshot().renditions ?? [];
+  }
+
+  /** The stream's audio tracks (the player's, not the video's `AudioTrackList`). */
+  get audioTracks(): readonly AudioTrack[] {
+    return this.#player?.getSnapshot().audioTracks ?? [];
+  }
+
+  /** The stream's subtitle and caption tracks (the player's, not the video's `TextTrackList`). */
+  get textTracks(): readonly TextTrack[] {
+    return this.#player?.getSnapshot().textTracks ?? [];
+  }
+
+  /** Starts or resumes playback (a refused unmuted start falls back to muted). Resolves at once, like the player's `play()`. */
+  async play(): Promise<void> {
+    this.#player?.play();
+  }
+
+  /** Pauses playback. */
+  pause(): void {
+    this.#player?.pause();
+  }
+
+  /** Jumps to the target latency now (see `Player.seekToLive`). */
+  seekToLive(): void {
+    this.#player?.seekToLive();
+  }
+
   connectedCallback(): void {
+    // Focusable like a <video controls>, for the keyboard shortcuts; a page's own tabindex wins.
+    if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
     if (!this.#player) this.#createPlayer();
   }
 
   disconnectedCallback(): void {
+    this.#abort?.abort();
     this.#player?.destroy();
     this.#player = null;
   }
@@ -216,15 +343,16 @@ export class LLPlayerElement extends HTMLElement {
       case 'muted':
         this.#player?.setMuted(value !== null);
         break;
-      case 'controls':
-        this.#video.controls = value !== null;
+      case 'poster':
+        if (value === null) this.#video.removeAttribute('poster');
+        else this.#video.poster = value;
         break;
     }
   }
 
   #createPlayer(): void {
     const targetLatency = this.targetLatency;
-    const options: Omit<PlayerOptions, 'engine'> = { autoplay: this.autoplay, muted: this.hasAttribute('muted') };
+    const options: Omit<PlayerOptions, 'engine'> = { ...this.playerOptions, autoplay: this.autoplay, muted: this.hasAttribute('muted') };
     if (targetLatency !== null) options.targetLatency = targetLatency;
     const player: Player<unknown> = this.engineFactory ? createPlayer({ ...options, engine: this.engineFactory }) : createPlayer(options);
     this.#player = player;
@@ -232,10 +360,15 @@ export class LLPlayerElement extends HTMLElement {
     player.on('statechange', (snapshot) => this.#dispatch('statechange', snapshot));
     player.on('latencychange', (change) => this.#dispatch('latencychange', change));
     player.on('error', (error) => this.#dispatch('error', error));
+    this.#abort = new AbortController();
+    const signal = this.#abort.signal;
+    document.addEventListener('fullscreenchange', () => this.#renderFullscreen(), { signal });
     player.attach(this.#video);
     if (this.src) player.load(this.src);
     // Listeners hear of these first changes in a microtask; the first paint should not wait for it.
     this.#render(player.getSnapshot());
+    this.#renderVolume();
+    this.#renderFullscreen();
   }
 
   #loadSource(): void {
@@ -245,17 +378,97 @@ export class LLPlayerElement extends HTMLElement {
       return;
     }
     // No source: start over with an idle player, as a <video> without src shows nothing.
-    this.#player.destroy();
+    this.disconnectedCallback();
     this.#createPlayer();
   }
 
-  #render(snapshot: PlayerSnapshot): void {
-    this.#latency.textContent = `Latency ${formatSeconds(snapshot.liveLatency)} · target ${formatSeconds(snapshot.targetLatency)}`;
-    this.#status.textContent = snapshot.error ? `Error: ${snapshot.error.message}` : (STATUS_TEXT[snapshot.status] ?? '');
+  #wireControls(): void {
+    const on = (part: string, type: string, handler: (event: Event) => void) => this.#parts[part]?.addEventListener(type, handler);
+    on('play-button', 'click', () => this.#togglePlay());
+    on('mute-button', 'click', () => (this.muted = !this.muted));
+    on('volume', 'input', (event) => {
+      this.volume = Number((event.target as HTMLInputElement).value);
+      if (this.volume > 0 && this.muted) this.muted = false;
+    });
+    on('live-button', 'click', () => this.#player && goLive(this.#player));
+    on('retry-button', 'click', () => this.src && this.#player?.load(this.src));
+    on('quality-menu', 'change', (event) => this.#player?.setQuality((event.target as HTMLSelectElement).value));
+    on('audio-menu', 'change', (event) => this.#player?.setAudioTrack((event.target as HTMLSelectElement).value));
+    on('text-menu', 'change', (event) => this.#player?.setTextTrack((event.target as HTMLSelectElement).value || null));
+    on('pip-button', 'click', () => void this.#togglePictureInPicture());
+    on('fullscreen-button', 'click', () => void this.#toggleFullscreen());
+    this.addEventListener('keydown', (event) => this.#onKey(event));
   }
 
-  #dispatch<K extends keyof LLPlayerElementEventMap>(type: K, detail: LLPlayerElementEventMap[K]['detail']): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  #onKey(event: KeyboardEvent): void {
+    // Keys typed into a control (space on a button, arrows in a menu or the slider) are the control's.
+    const focused = this.shadowRoot?.activeElement;
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || (focused && focused !== this.#video)) return;
+    const actions: Record<string, () => void> = {
+      k: () => this.#togglePlay(),
+      ' ': () => this.#togglePlay(),
+      m: () => (this.muted = !this.muted),
+      f: () => void this.#toggleFullscreen(),
+      l: () => this.#player && goLive(this.#player),
+    };
+    const action = actions[event.key.toLowerCase()];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
+
+  #togglePlay(): void {
+    const status = this.#player?.getSnapshot().status;
+    if (status === 'paused' || status === 'idle') this.#player?.play();
+    else this.#player?.pause();
+  }
+
+  async #toggleFullscreen(): Promise<void> {
+    if (document.fullscreenElement === this) await document.exitFullscreen();
+    else await this.requestFullscreen();
+  }
+
+  async #togglePictureInPicture(): Promise<void> {
+    if (document.pictureInPictureElement === this.#video) await document.exitPictureInPicture();
+    else await this.#video.requestPictureInPicture();
+  }
+
+  #render(snapshot: PlayerSnapshot): void {
+    // Runs for every snapshot (20 a second while playing): only what changed touches the DOM.
+    const overlay = overlayState(snapshot);
+    const parts = this.#parts;
+    setText(parts['latency'], overlay.latencyText);
+    setText(parts['status-text'], overlay.statusText ?? '');
+    setHidden(parts['retry-button'], snapshot.status !== 'error' && snapshot.status !== 'offline');
+    parts['status']?.toggleAttribute('data-empty', overlay.statusText === null);
+    setHidden(parts['live-button'], !overlay.behindLive);
+    const playing = snapshot.status !== 'paused' && snapshot.status !== 'idle';
+    this.#setButton('play-button', playing ? 'Pause' : 'Play', playing ? 'pause' : 'play');
+    this.#setButton('mute-button', snapshot.muted ? 'Unmute' : 'Mute', snapshot.muted ? 'muted' : 'volume');
+    renderPicker(parts['quality-menu'] as HTMLSelectElement, overlay.quality);
+    renderPicker(parts['audio-menu'] as HTMLSelectElement, overlay.audio);
+    renderPicker(parts['text-menu'] as HTMLSelectElement, overlay.text);
+    setHidden(parts['pip-button'], !document.pictureInPictureEnabled);
+  }
+
+  #setButton(part: string, label: string, iconName: Parameters<typeof icon>[0]): void {
+    const button = this.#parts[part] as HTMLButtonElement;
+    if (button.getAttribute('aria-label') === label) return;
+    button.setAttribute('aria-label', label);
+    button.innerHTML = icon(iconName);
+  }
+
+  #renderVolume(): void {
+    (this.#parts['volume'] as HTMLInputElement).value = String(this.#video.muted ? 0 : this.#video.volume);
+  }
+
+  #renderFullscreen(): void {
+    const full = document.fullscreenElement === this;
+    (this.#parts['fullscreen-button'] as HTMLElement).setAttribute('aria-label', full ? 'Exit full screen' : 'Full screen');
+  }
+
+  #dispatch<K extends 'statechange' | 'latencychange' | 'error'>(type: K, detail: LLPlayerElementEventMap[K]['detail']): void {
+    this.dispatchEvent(playerEvent(type, detail));
   }
 
   override addEventListener<K extends keyof LLPlayerElementEventMap>(
