@@ -7,7 +7,7 @@
 // latency.json and latency-<profile>.svg. See e2e/results/README.md.
 //
 //   npm run bench:latency -- [--profiles clean,spike] [--players llstream,dashjs,shaka]
-//     [--target 0.3] [--peer-targets 0.2,0.3,0.5] [--seconds 60] [--settle 10] [--out DIR]
+//     [--target 0.3|auto] [--peer-targets 0.2,0.3,0.5] [--seconds 60] [--settle 10] [--out DIR]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -57,17 +57,20 @@ const profiles = values.profiles === undefined ? Object.keys(allProfiles) : list
 for (const p of profiles) if (!(p in allProfiles)) throw new Error(`unknown profile "${p}"; known: ${Object.keys(allProfiles).join(', ')}`);
 const players = list(values.players) as PlayerName[];
 for (const p of players) if (!PLAYERS.includes(p)) throw new Error(`unknown player "${p}"; known: ${PLAYERS.join(', ')}`);
-const target = values.target === undefined ? DEFAULT_TARGET : positive(values.target, 'target');
+// `--target auto`: llstream at its automatic target only, the peers at the default target.
+const autoOnly = values.target === 'auto';
+const target = values.target === undefined || autoOnly ? DEFAULT_TARGET : positive(values.target, 'target');
 const peerTargets = values['peer-targets'] === undefined ? [target] : list(values['peer-targets']).map((t) => positive(t, 'peer-targets'));
 const settleSeconds = positive(values.settle, 'settle');
 const windowFor = (profile: string): number =>
   values.seconds !== undefined ? positive(values.seconds, 'seconds') : Math.max(MIN_WINDOW_SECONDS, passSeconds(allProfiles[profile]!));
 
 // What runs, per profile: llstream at the target (and, without --target, also
-// with its automatic target), dash.js and Shaka at each peer target.
+// with its automatic target; with `--target auto` only that), dash.js and Shaka at each peer target.
 const specs: RunSpec[] = profiles.flatMap((profile) =>
   players.flatMap((player): RunSpec[] => {
-    const targets: (number | null)[] = player === 'llstream' ? (values.target === undefined ? [null, target] : [target]) : peerTargets;
+    const llstreamTargets = autoOnly ? [null] : values.target === undefined ? [null, target] : [target];
+    const targets: (number | null)[] = player === 'llstream' ? llstreamTargets : peerTargets;
     return targets.map((t) => ({ player, target: t, profile, steps: allProfiles[profile]!, settleSeconds, seconds: windowFor(profile) }));
   }),
 );

@@ -11,6 +11,13 @@ export interface OriginAndBrowser {
   readonly browser: Browser;
   /** Stops `publisher` after the current test, whatever it did. */
   track(publisher: Publisher): Publisher;
+  /**
+   * Starts a new origin process with the same options on the same port, once
+   * the running one has exited (a test kills or stops it first), and resolves
+   * when its stream is served; `origin` is the new process from then on.
+   * @throws Error when the old process is still running.
+   */
+  restartOrigin(): Promise<OriginProcess>;
 }
 
 /**
@@ -22,8 +29,10 @@ export function useOriginAndBrowser(options: () => StartOriginOptions | Promise<
   let origin: OriginProcess | undefined;
   let browser: Browser | undefined;
   const publishers: Publisher[] = [];
+  let startOptions: StartOriginOptions = {};
   beforeAll(async () => {
-    origin = await startOrigin(await options());
+    startOptions = await options();
+    origin = await startOrigin(startOptions);
     browser = await launchBrowser();
   });
   afterEach(async () => {
@@ -47,6 +56,12 @@ export function useOriginAndBrowser(options: () => StartOriginOptions | Promise<
     track(publisher) {
       publishers.push(publisher);
       return publisher;
+    },
+    async restartOrigin() {
+      const old = started(origin, 'the origin');
+      if (old.child.exitCode === null && old.child.signalCode === null) throw new Error('restartOrigin(): the origin is still running');
+      origin = await startOrigin({ ...startOptions, port: old.port });
+      return origin;
     },
   };
 }

@@ -11,7 +11,7 @@ export interface LatencyMeasurement {
   estimateError: Summary;
   /** Frames without a readable strip. */
   unreadable: number;
-  /** The player's snapshot at the end of the window. */
+  /** The player's snapshot at the end of the window, read once it plays again if the window ended in a stall (waits at most 5 s). */
   snapshot: Record<string, unknown>;
 }
 
@@ -23,19 +23,38 @@ export async function measureLatency(
   page: Page,
   { selector = 'll-player', settleMs = 5000, durationMs = 30_000 } = {},
 ): Promise<LatencyMeasurement> {
-  await page.waitForFunction(
-    (sel) => {
-      const el = document.querySelector(sel) as unknown as { player?: { getSnapshot(): { status: string } } } | null;
-      return el?.player?.getSnapshot().status === 'playing';
-    },
-    selector,
-    { timeout: 30_000 },
-  );
+  await page
+    .waitForFunction(
+      (sel) => {
+        const el = document.querySelector(sel) as unknown as { player?: { getSnapshot(): { status: string } } } | null;
+        return el?.player?.getSnapshot().status === 'playing';
+      },
+      selector,
+      { timeout: 30_000 },
+    )
+    .catch(async (error: unknown) => {
+      // Say where the player got stuck, not just that it did.
+      const state = await page.evaluate((sel) => {
+        const el = document.querySelector(sel) as unknown as { player?: { getSnapshot(): object } | null } | null;
+        return el ? (el.player ? JSON.stringify(el.player.getSnapshot()) : 'no player on the element') : `no ${sel} in the page`;
+      }, selector);
+      throw new Error(`${selector} did not play within 30 s: ${state}`, { cause: error });
+    });
   await installStripProbe(page, { selector });
   await page.waitForTimeout(settleMs);
   await takeStripSamples(page);
   await page.waitForTimeout(durationMs);
   const samples = await takeStripSamples(page);
+  // The window may end inside a brief stall, which the stall count already
+  // reports: give the player up to 5 s to be playing again before reading the
+  // snapshot (one that is still stalled then is returned as it is).
+  await page
+    .waitForFunction(
+      (sel) => (document.querySelector(sel) as unknown as { player: { getSnapshot(): { status: string } } }).player.getSnapshot().status === 'playing',
+      selector,
+      { timeout: 5000 },
+    )
+    .catch(() => undefined);
   const snapshot = await page.evaluate(
     (sel) => ({ ...(document.querySelector(sel) as unknown as { player: { getSnapshot(): object } }).player.getSnapshot() }),
     selector,

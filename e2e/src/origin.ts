@@ -11,6 +11,8 @@ export interface OriginProcess {
   readonly url: string;
   readonly port: number;
   readonly child: ChildProcess;
+  /** `Date.now()` when the origin first answered an HTTP request (any status), before its stream was ready. */
+  readonly answeredAt: number;
   /** Every log line the origin printed so far (pino JSON), for assertions and failure reports. */
   readonly logs: string[];
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
@@ -18,6 +20,8 @@ export interface OriginProcess {
 }
 
 export interface StartOriginOptions {
+  /** TCP port to listen on, e.g. the port of an origin that was stopped, to restart it in place. @defaultValue a free port */
+  port?: number;
   /** Extra CLI arguments. */
   args?: string[];
   /** How long to wait for the origin to answer (and for `waitForStream`'s first manifest). @defaultValue 20 000 ms */
@@ -51,7 +55,7 @@ function cliPath(): string {
  * @throws Error with the origin's last log lines when it exits or is not ready in time.
  */
 export async function startOrigin(options: StartOriginOptions = {}): Promise<OriginProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [cliPath(), '--port', String(port), '--host', '127.0.0.1', ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,6 +80,7 @@ export async function startOrigin(options: StartOriginOptions = {}): Promise<Ori
   const stream = options.waitForStream === undefined ? 'demo' : options.waitForStream;
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
   const deadline = Date.now() + timeoutMs;
+  let answeredAt: number | null = null;
   // Readiness, not timing: the origin listens once its preflight checks pass, and a
   // stream's first manifest appears once ffmpeg has encoded its first segment.
   const readyUrl = stream === null ? `${url}/healthz` : `${url}/live/${stream}/manifest.mpd`;
@@ -83,7 +88,13 @@ export async function startOrigin(options: StartOriginOptions = {}): Promise<Ori
     if (child.exitCode !== null) {
       throw new Error(`origin exited with ${child.exitCode} before ${readyUrl} answered:\n${logs.slice(-20).join('\n')}`);
     }
-    const ok = await fetch(readyUrl).then((r) => r.ok, () => false);
+    const ok = await fetch(readyUrl).then(
+      (r) => {
+        answeredAt ??= Date.now();
+        return r.ok;
+      },
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();
@@ -91,5 +102,5 @@ export async function startOrigin(options: StartOriginOptions = {}): Promise<Ori
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { url, port, child, logs, stop };
+  return { url, port, child, logs, stop, answeredAt: answeredAt ?? Date.now() };
 }

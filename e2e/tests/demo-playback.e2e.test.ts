@@ -20,7 +20,7 @@ function processesMentioning(text: string): string {
 describe('demo page', () => {
   const env = useOriginAndBrowser();
 
-  it('plays the test pattern at its automatic target under 1 s glass-to-glass, with the player estimate within 150 ms of the strip', async () => {
+  it('plays the test pattern at its automatic target under 1 s glass-to-glass, with the player estimate within 100 ms of the strip', async () => {
     await waitForSteadyStream(env.origin.url, 'demo');
     const page = await env.browser.context.newPage();
     await page.goto(`${env.origin.url}/`);
@@ -36,7 +36,9 @@ describe('demo page', () => {
     expect(m.glassToGlass.p95).toBeLessThan(1000);
     expect(m.snapshot.targetLatencySource).toBe('auto');
     expect(m.estimateError.count).toBeGreaterThan(600);
-    expect(m.estimateError.p95).toBeLessThan(150);
+    // The MPD's captured PRFT is the strip's clock: what is left is presentation time
+    // (a frame or two) and clock sync (p95 41-131 ms on a busy machine, see the README).
+    expect(m.estimateError.p95).toBeLessThan(100);
 
     // A person sees the player's current estimate in the readout.
     for (let i = 0; i < 3; i++) {
@@ -62,9 +64,9 @@ describe('demo page', () => {
     expect(m.snapshot).toMatchObject({ targetLatency: 0.3, targetLatencySource: 'option', stallCount: 0 });
     // The player's own reading sits on the target (the control objective) ...
     expect(Math.abs(estimate.p50 - 300)).toBeLessThan(30);
-    // ... and the picture agrees: the strip is the estimate plus capture-to-packaging time.
-    expect(m.glassToGlass.p50).toBeLessThan(450);
-    expect(m.estimateError.p95).toBeLessThan(150);
+    // ... and the picture agrees: latency is measured from capture (the MPD's captured PRFT).
+    expect(m.glassToGlass.p50).toBeLessThan(400);
+    expect(m.estimateError.p95).toBeLessThan(100);
     await page.close();
   });
 

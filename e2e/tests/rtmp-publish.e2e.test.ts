@@ -7,6 +7,7 @@ import { fetchValidManifest } from '../src/manifest.js';
 import { useOriginAndBrowser } from '../src/fixture.js';
 import { freePort, type OriginProcess } from '../src/origin.js';
 import { publishRtmp, type Publisher } from '../src/publishers.js';
+import { openPlayingPage, sameDocument, statusChanges } from '../src/recovery.js';
 import { summarize } from '../src/stats.js';
 import { installStripProbe, takeStripSamples } from '../src/strip-probe.js';
 
@@ -101,26 +102,35 @@ describe('RTMP publish', () => {
   it('ends the stream when the publisher disconnects, and players resume when it publishes again', async () => {
     const first = publish(`${rtmp}/cam?key=${KEY}`);
     await waitForStreamState(env.origin.url, 'cam', 'live');
-    const page = await env.browser.context.newPage();
-    await page.goto(`${env.origin.url}/?src=/live/cam/manifest.mpd`);
-    await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')?.player?.getSnapshot().status === 'playing', null, {
-      timeout: 30_000,
-    });
-    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    const page = await openPlayingPage(env.browser.context, `${env.origin.url}/?src=/live/cam/manifest.mpd`);
 
+    const leftAt = Date.now();
     await first.stop();
     await waitForStreamState(env.origin.url, 'cam', 'offline');
     await fetchValidManifest(`${env.origin.url}/live/cam/manifest.mpd`);
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status === 'offline', null, {
       timeout: 15_000,
     });
+    const offlineAfter = Date.now() - leftAt;
 
     publish(`${rtmp}/cam?key=${KEY}`);
     await waitForStreamState(env.origin.url, 'cam', 'live');
+    const liveAt = Date.now();
     await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status === 'playing', null, {
       timeout: 20_000,
     });
-    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    const playingAfter = Date.now() - liveAt;
+    const changes = await statusChanges(page);
+    console.log(
+      `RTMP publisher left: offline ${offlineAfter} ms after it disconnected; playing ${playingAfter} ms after the stream was live again; ` +
+        `statuses ${changes.map((c) => `${((c.at - leftAt) / 1000).toFixed(1)} s ${c.status}`).join(', ')}`,
+    );
+    expect(await sameDocument(page)).toBe(true);
+    // Playing means frames: the new session's pictures reach the screen, with readable capture stamps.
+    await takeStripSamples(page);
+    await page.waitForTimeout(2000);
+    const readings = (await takeStripSamples(page)).filter((s) => s.glassToGlassMs !== null);
+    expect(readings.length).toBeGreaterThanOrEqual(20);
     await page.close();
   });
 });
