@@ -14,7 +14,11 @@ fi
 # ffmpeg: transcoding and the test source; fonts-dejavu-core: the test
 # pattern's burned-in clock; libxml2-utils: xmllint validates served MPDs;
 # chromium: headless browser tests (Debian's build plays H.264/AAC via MSE).
-packages=(ffmpeg fonts-dejavu-core libxml2-utils chromium)
+# varnish: the reference CDN edge (npm run edge) and its tests; it streams an
+# in-progress segment to every viewer with one origin request.
+# varnish-modules, varnish-vmod-digest: vmods the edge's VCL can use (request
+# throttling; HMAC for signed playback URLs).
+packages=(ffmpeg fonts-dejavu-core libxml2-utils chromium varnish varnish-modules varnish-vmod-digest)
 # Ubuntu ships Chromium only as a snap, behind the chromium-browser package
 # (binary /snap/bin/chromium, which the tests also look for).
 if grep -qs '^ID=ubuntu' /etc/os-release; then packages[3]=chromium-browser; fi
