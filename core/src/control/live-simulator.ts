@@ -42,6 +42,14 @@ export interface SimulationOptions {
   readonly settings?: LiveControlSettings;
   /** Seconds between control ticks (the browser's is 0.05). @defaultValue 0.05 */
   readonly tickInterval?: number;
+  /**
+   * Buffer ahead, in seconds, at which the modelled browser stops playing
+   * (and above which, plus a chunk, it starts again): Chromium 156 stalled
+   * with 44 to 137 ms still buffered on the demo stream (see
+   * `AutoTargetSettings.rendererReserve`).
+   * @defaultValue 0.1
+   */
+  readonly rendererReserve?: number;
 }
 
 /** One control tick's state, for plots and assertions. */
@@ -109,9 +117,10 @@ interface Chunk {
  * time: the producer makes one chunk per frame (capture time = media time),
  * the origin has it `encodeDelay` later, one bottleneck link with a
  * bandwidth profile delivers chunks in order (plus jitter and outages), and a
- * playback buffer plays at the loop's rate and stalls when it runs dry. The
- * {@link LiveControlLoop} runs on it exactly as in the browser: ticks, stall
- * events, per-segment throughput samples from per-chunk transfer times.
+ * playback buffer plays at the loop's rate and stalls when it runs down to
+ * the browser's renderer reserve. The {@link LiveControlLoop} runs on it
+ * exactly as in the browser: ticks, stall events, per-segment throughput
+ * samples from per-chunk transfer times.
  */
 export function simulateLive(options: SimulationOptions): SimulationResult {
   const fps = options.fps ?? 25;
@@ -127,6 +136,7 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
   const tickInterval = options.tickInterval ?? 0.05;
   const rand = random(options.seed ?? 1);
   const jitter = options.jitter ?? 0;
+  const reserve = options.rendererReserve ?? 0.1;
   const loop = new LiveControlLoop(options.targetLatency ?? null, options.settings ?? DEFAULT_LIVE_CONTROL);
 
   // Profiles and outages run on the player's clock: t = 0 when it joins.
@@ -221,7 +231,7 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
     // Playback.
     const ahead = bufferEnd - position;
     if (!playing) {
-      if (ahead >= chunk - 1e-9) {
+      if (ahead >= reserve + chunk - 1e-9) {
         playing = true;
         if (!started) {
           started = true;
@@ -233,8 +243,8 @@ export function simulateLive(options: SimulationOptions): SimulationResult {
     }
     if (playing) {
       const advance = rate * STEP;
-      if (position + advance > bufferEnd) {
-        position = bufferEnd;
+      if (position + advance > bufferEnd - reserve) {
+        position = Math.max(position, bufferEnd - reserve);
         playing = false;
         stallStarts.push(now - joinedAt);
         loop.onStall(now);

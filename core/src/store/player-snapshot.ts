@@ -71,7 +71,8 @@ export interface PlayerSnapshot {
   readonly playbackRate: number;
   /**
    * Buffer ahead, in seconds, under which the player slows playback below
-   * real time to avoid a stall; learned from how irregularly chunks arrive.
+   * real time to avoid a stall: how irregularly chunks arrive (learned) plus
+   * the 0.1 s the browser stops playing with (`rendererReserve`).
    */
   readonly bufferFloor: number;
   /** Stalls (rebuffers) since the last `load()`; the start-up wait is not one. */
