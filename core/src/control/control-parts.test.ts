@@ -24,6 +24,18 @@ describe('CatchUpController', () => {
     expect(Math.min(...low)).toBe(DEFAULT_CATCH_UP.minPlaybackRate);
   });
 
+  it('once correcting, goes on until latency is within a quarter of the dead band of the target', () => {
+    const c = new CatchUpController();
+    let latency = 0.3 + DEFAULT_CATCH_UP.deadBand + 0.01;
+    let rate = 1;
+    for (let i = 0; i < 400; i++) {
+      rate = step(c, latency);
+      latency += (1 - rate) * 0.05; // latency grows by (1 − rate) per second of playback
+    }
+    expect(rate).toBe(1);
+    expect(Math.abs(latency - 0.3)).toBeLessThanOrEqual(DEFAULT_CATCH_UP.deadBand / 4 + 0.001);
+  });
+
   it('quantises the rate to its step', () => {
     const c = new CatchUpController();
     for (let i = 0; i < 50; i++) {
