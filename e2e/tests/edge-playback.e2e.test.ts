@@ -33,11 +33,13 @@ describe('playback through the Varnish edge', () => {
     // at once on a 2-core machine compete for CPU and stall, which measures
     // the machine, not the path. First a warm-up page, not measured: the
     // browser's first playback (cold decoder and JIT, a fresh origin) read
-    // 250-330 ms higher than the pages after it. Then in the order direct,
-    // edge, edge, direct (ABBA), pooled per path, so that any drift of the
+    // 250-330 ms higher than the pages after it. Then four pages per path in
+    // the order ABBA BAAB, pooled per path, so that any drift of the
     // machine's load falls on both paths alike. The automatic target follows
-    // delivery, so a slower path shows as latency.
-    const play = async (url: string, durationMs = 12_000) => {
+    // delivery, so a slower path shows as latency; it also follows each
+    // page's own hiccups (a page's median varied by ±50 ms in CI), which is
+    // why four pages per path and not two.
+    const play = async (url: string, durationMs = 10_000) => {
       const page = await env.browser.context.newPage();
       await page.goto(url);
       try {
@@ -51,20 +53,20 @@ describe('playback through the Varnish edge', () => {
     const warmUp = await play(direct, 2000);
     console.log(`warm-up page (not compared): ${formatMeasurement(warmUp)}`);
     const runs: { url: string; m: Awaited<ReturnType<typeof play>> }[] = [];
-    for (const url of [direct, throughEdge, throughEdge, direct]) runs.push({ url, m: await play(url) });
+    for (const url of [direct, throughEdge, throughEdge, direct, throughEdge, direct, direct, throughEdge]) runs.push({ url, m: await play(url) });
     const pooled = (url: string) =>
       summarize(runs.filter((r) => r.url === url).flatMap((r) => r.m.samples.flatMap((s) => (s.glassToGlassMs === null ? [] : [s.glassToGlassMs]))));
-    for (const { url, m } of runs) console.log(`${url === direct ? 'direct from the origin' : 'through the Varnish edge'} over 12 s: ${formatMeasurement(m)}`);
+    for (const { url, m } of runs) console.log(`${url === direct ? 'direct from the origin' : 'through the Varnish edge'} over 10 s: ${formatMeasurement(m)}`);
     const d = pooled(direct);
     const e = pooled(throughEdge);
     console.log(`pooled, edge minus direct: p50 ${Math.round(e.p50 - d.p50)} ms (${Math.round(e.p50)} vs ${Math.round(d.p50)}), p95 ${Math.round(e.p95 - d.p95)} ms`);
 
-    // Most of 2 x 12 s at 30 fps presented and readable on both paths.
-    expect(d.count).toBeGreaterThan(500);
-    expect(e.count).toBeGreaterThan(500);
+    // Most of 4 x 10 s at 30 fps presented and readable on both paths.
+    expect(d.count).toBeGreaterThan(900);
+    expect(e.count).toBeGreaterThan(900);
     for (const { m } of runs) expect(m.snapshot.status).toBe('playing');
     expect(Math.abs(e.p50 - d.p50)).toBeLessThan(50);
-  });
+  }, 300_000); // nine pages of about 20 s each
 
   it('regains playback and returns to live within 10 s when the edge restarts mid-stream', async () => {
     const page = await env.browser.context.newPage();
