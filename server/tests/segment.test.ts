@@ -165,6 +165,25 @@ describe('Segment', () => {
     expect(segment.byteLength).toBe(6);
   });
 
+  it('lets its owner refuse a chunk: the segment aborts with the owner\'s error and keeps only what was accepted', async () => {
+    const full = new Error('no room');
+    let room = 10;
+    const segment = new Segment('seg-1.m4s', {
+      reserve: (bytes) => {
+        if (bytes > room) throw full;
+        room -= bytes;
+      },
+    });
+    const reader = collect(segment.createReader());
+    segment.append(chunk('123456'));
+    expect(() => segment.append(chunk('123456'))).toThrow(full);
+    expect(segment.state).toBe('aborted');
+    expect(segment.byteLength).toBe(6);
+    expect(room).toBe(4);
+    await expect(reader.finished).rejects.toBeInstanceOf(SegmentAbortedError);
+    expect(reader.received.join('')).toBe('123456');
+  });
+
   it('honors backpressure: a reader piped into a slow sink is not handed chunks it did not ask for', async () => {
     const segment = new Segment('seg-1.m4s');
     const reader = segment.createReader();

@@ -1,6 +1,6 @@
 import { DEFAULT_SEGMENT_DURATION, type PreparedManifest } from '../packaging/manifest.js';
 import { compileMediaTemplate, expandTemplate, type MediaNamePattern } from '../packaging/segment-template.js';
-import { Segment, type SegmentHooks } from './segment.js';
+import { Segment, type SegmentHooks, type SegmentOptions } from './segment.js';
 import type { HeldRequestOutcome, StreamObserver } from './store-observer.js';
 
 /** Window and hold parameters of a stream, resolved (see SegmentStoreOptions for meaning and defaults). */
@@ -10,6 +10,56 @@ export interface LiveStreamOptions {
   windowMargin: number;
   maxWindowSegments: number;
   maxSegmentBytes: number;
+  maxStreamBytes: number;
+  maxUnreferencedSegments: number;
+  maxUnreferencedBytes: number;
+}
+
+/**
+ * Bytes held by all streams of one store, shared by them, and the store's
+ * bound on it (see SegmentStoreOptions.maxStoreBytes).
+ */
+export interface StoreUsage {
+  bytes: number;
+  readonly maxBytes: number;
+}
+
+/** A memory bound of a store: the name of its SegmentStoreOptions field. */
+export type StoreBound = 'maxStreamBytes' | 'maxStoreBytes' | 'maxUnreferencedSegments' | 'maxUnreferencedBytes';
+
+const BOUND_SUBJECT: Record<StoreBound, string> = {
+  maxStreamBytes: 'the stream',
+  maxStoreBytes: 'all streams together',
+  maxUnreferencedSegments: 'segments no manifest references',
+  maxUnreferencedBytes: 'segments no manifest references',
+};
+
+/**
+ * An upload refused because it would take its stream or the store past a
+ * memory bound: thrown by {@link LiveStream.beginSegment} (a new
+ * unreferenced segment over `maxUnreferencedSegments`) and by
+ * {@link Segment.append} (bytes over `maxUnreferencedBytes`,
+ * `maxStreamBytes` or `maxStoreBytes`). The segment is out of the store
+ * already and aborted; nothing else was disturbed.
+ */
+export class StoreLimitError extends Error {
+  override readonly name = 'StoreLimitError';
+  constructor(
+    readonly stream: string,
+    readonly segmentName: string,
+    /** Which bound. */
+    readonly bound: StoreBound,
+    /** Its value: segments for `maxUnreferencedSegments`, else bytes. */
+    readonly limit: number,
+    /**
+     * The upload alone is larger than the bound, so no amount of room
+     * would take it (an HTTP 413 rather than 507).
+     */
+    readonly tooLarge = false,
+  ) {
+    const unit = bound === 'maxUnreferencedSegments' ? 'segments' : 'bytes';
+    super(`segment ${segmentName} of stream ${stream} refused: ${BOUND_SUBJECT[bound]} may hold at most ${limit} ${unit} (${bound})`);
+  }
 }
 
 /** Snapshot of one stream for health reporting. */
@@ -23,6 +73,10 @@ export interface LiveStreamStats {
   uploading: number;
   /** Bytes held by all segments. */
   bytes: number;
+  /** Segments the latest manifest does not reference (neither a media segment of a template nor an init segment). */
+  unreferencedSegments: number;
+  /** Bytes held by those. */
+  unreferencedBytes: number;
   /** Readers following an upload right now. */
   liveReaders: number;
   /** Segment responses being sent right now (following an upload or not). */
@@ -93,14 +147,23 @@ export class LiveStream {
    * next manifest arrives, or as `unknown` when they leave the store first.
    */
   #unattributed = new Map<Segment, IngestMeter>();
+  /** Bytes held by all segments of this stream. */
+  #bytes = 0;
+  #usage: StoreUsage;
+  /** Segments the latest manifest does not reference, oldest first. */
+  #unreferenced = new Set<Segment>();
+  #unreferencedBytes = 0;
 
   /**
    * @param observer instrumentation (the origin's metrics); none by default.
+   * @param usage the store's byte total, shared by its streams; by default
+   *   this stream's own, unbounded.
    */
-  constructor(name: string, options: LiveStreamOptions, observer?: StreamObserver) {
+  constructor(name: string, options: LiveStreamOptions, observer?: StreamObserver, usage: StoreUsage = { bytes: 0, maxBytes: Number.POSITIVE_INFINITY }) {
     this.name = name;
     this.#options = options;
     this.#observer = observer;
+    this.#usage = usage;
     this.#layout = {
       segmentDuration: DEFAULT_SEGMENT_DURATION,
       windowSegments: options.maxWindowSegments,
@@ -133,21 +196,44 @@ export class LiveStream {
     return this.#manifests.get(name);
   }
 
+  /** Bytes held by all segments of this stream. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /**
    * Starts a new upload under `name`, replacing (and aborting, if still
    * uploading) any segment of that name, and answers the requests held for it.
+   * A name the latest manifest does not reference takes one of
+   * `maxUnreferencedSegments`; the oldest settled such segments make room
+   * for it if needed. Each chunk appended later is checked against the
+   * byte bounds (see {@link StoreLimitError}).
+   * @throws StoreLimitError (`maxUnreferencedSegments`) if unreferenced
+   *   uploads in progress alone fill that bound.
    */
   beginSegment(name: string): Segment {
     this.#lastIngestAt = performance.now();
     const previous = this.#segments.get(name);
     if (previous !== undefined) {
       previous.abort();
-      this.#forget(previous);
+      this.#remove(previous);
+    }
+    const referenced = this.#isReferenced(name);
+    if (!referenced) {
+      const { maxUnreferencedSegments } = this.#options;
+      const room = this.#settledUnreferenced(maxUnreferencedSegments - 1, Number.POSITIVE_INFINITY);
+      if (!room.enough) throw new StoreLimitError(this.name, name, 'maxUnreferencedSegments', maxUnreferencedSegments);
+      for (const victim of room.victims) this.#remove(victim);
     }
     const meter: IngestMeter = { rendition: this.#observer === undefined ? undefined : this.#renditionOf(name) };
-    const segment = new Segment(name, { maxBytes: this.#options.maxSegmentBytes, hooks: this.#hooksFor(meter) });
+    const segment: Segment = new Segment(name, {
+      maxBytes: this.#options.maxSegmentBytes,
+      hooks: this.#hooksFor(meter),
+      reserve: (bytes) => this.#reserve(segment, bytes),
+    });
     if (this.#observer !== undefined && meter.rendition === undefined) this.#unattributed.set(segment, meter);
     this.#segments.set(name, segment);
+    if (!referenced) this.#unreferenced.add(segment);
     const held = this.#held.get(name);
     if (held !== undefined) for (const answer of [...held]) answer(segment, 'served');
     this.evict();
@@ -164,6 +250,13 @@ export class LiveStream {
     this.#layout = this.#readLayout(manifest);
     for (const [segment, meter] of this.#unattributed) this.#attribute(segment, meter, this.#renditionOf(segment.name));
     this.#unattributed.clear();
+    this.#unreferenced.clear();
+    this.#unreferencedBytes = 0;
+    for (const segment of this.#segments.values()) {
+      if (this.#isReferenced(segment.name)) continue;
+      this.#unreferenced.add(segment);
+      this.#unreferencedBytes += segment.byteLength;
+    }
     this.evict();
   }
 
@@ -177,9 +270,7 @@ export class LiveStream {
     const segment = this.#segments.get(name);
     if (segment !== undefined) {
       segment.abort();
-      this.#forget(segment);
-      this.#segments.delete(name);
-      return true;
+      return this.#remove(segment);
     }
     return this.#manifests.delete(name);
   }
@@ -207,10 +298,7 @@ export class LiveStream {
    */
   discard(segment: Segment): boolean {
     segment.abort();
-    if (this.#segments.get(segment.name) !== segment) return false;
-    this.#forget(segment);
-    this.#segments.delete(segment.name);
-    return true;
+    return this.#remove(segment);
   }
 
   /**
@@ -257,35 +345,33 @@ export class LiveStream {
    * `windowSegments` media segments by number; init segments the latest
    * manifest references stay; anything else (a previous publisher run,
    * names no template produces) goes once it has been settled for the
-   * window's duration. Uploads in progress are never evicted here.
+   * window's duration, or sooner, oldest first, while there are more of
+   * those than `maxUnreferencedSegments` or `maxUnreferencedBytes` allow
+   * (a new manifest can make many segments unreferenced at once). Uploads
+   * in progress are never evicted here.
    */
   evict(now = performance.now()): void {
-    const { patterns, initNames, windowSegments, segmentDuration } = this.#layout;
+    const { patterns, windowSegments, segmentDuration } = this.#layout;
     const newest = new Map<MediaNamePattern, number>();
     const numbered: Array<[Segment, MediaNamePattern, number]> = [];
-    const unreferenced: Segment[] = [];
     for (const segment of this.#segments.values()) {
+      if (this.#unreferenced.has(segment)) continue;
       const pattern = patterns.find((p) => p.match(segment.name) !== undefined);
-      if (pattern === undefined) {
-        if (!initNames.has(segment.name)) unreferenced.push(segment);
-        continue;
-      }
+      // An init segment of the latest manifest.
+      if (pattern === undefined) continue;
       const number = pattern.match(segment.name)!;
       numbered.push([segment, pattern, number]);
       newest.set(pattern, Math.max(number, newest.get(pattern) ?? number));
     }
     for (const [segment, pattern, number] of numbered) {
-      if (segment.state !== 'uploading' && number <= newest.get(pattern)! - windowSegments) {
-        this.#segments.delete(segment.name);
-      }
+      if (segment.state !== 'uploading' && number <= newest.get(pattern)! - windowSegments) this.#remove(segment);
     }
     const retention = windowSegments * segmentDuration * 1000;
-    for (const segment of unreferenced) {
-      if (segment.settledAt !== undefined && now - segment.settledAt > retention) {
-        this.#forget(segment);
-        this.#segments.delete(segment.name);
-      }
+    for (const segment of [...this.#unreferenced]) {
+      if (segment.settledAt !== undefined && now - segment.settledAt > retention) this.#remove(segment);
     }
+    const { maxUnreferencedSegments, maxUnreferencedBytes } = this.#options;
+    for (const victim of this.#settledUnreferenced(maxUnreferencedSegments, maxUnreferencedBytes).victims) this.#remove(victim);
   }
 
   /**
@@ -293,19 +379,21 @@ export class LiveStream {
    * tells the observer the stream is gone.
    */
   close(): void {
-    for (const segment of this.#segments.values()) segment.abort();
-    for (const held of [...this.#held.values()]) for (const answer of [...held]) answer(undefined, 'cancelled');
+    // Ingest not attributed yet stays so: the observer forgets the stream.
     this.#unattributed.clear();
+    for (const segment of [...this.#segments.values()]) {
+      segment.abort();
+      this.#remove(segment);
+    }
+    for (const held of [...this.#held.values()]) for (const answer of [...held]) answer(undefined, 'cancelled');
     this.#observer?.dropped();
   }
 
   /** Counters for `/healthz`. */
   stats(now = performance.now()): LiveStreamStats {
-    let bytes = 0;
     let uploading = 0;
     let liveReaders = 0;
     for (const segment of this.#segments.values()) {
-      bytes += segment.byteLength;
       if (segment.state === 'uploading') uploading += 1;
       liveReaders += segment.liveReaderCount;
     }
@@ -316,7 +404,9 @@ export class LiveStream {
       manifests: [...this.#manifests.keys()],
       segments: this.#segments.size,
       uploading,
-      bytes,
+      bytes: this.#bytes,
+      unreferencedSegments: this.#unreferenced.size,
+      unreferencedBytes: this.#unreferencedBytes,
       liveReaders,
       openReaders: this.#openReaders,
       heldRequests,
@@ -335,6 +425,82 @@ export class LiveStream {
   #attribute(segment: Segment, meter: IngestMeter, rendition = UNKNOWN_RENDITION): void {
     meter.rendition = rendition;
     this.#observer?.ingested(rendition, segment.byteLength, segment.chunkCount);
+  }
+
+  /**
+   * Takes `segment` out of the store and out of every byte account: the one
+   * way a segment leaves. Aborting it, if needed, is the caller's part.
+   * @returns whether it was stored.
+   */
+  #remove(segment: Segment): boolean {
+    if (this.#segments.get(segment.name) !== segment) return false;
+    this.#segments.delete(segment.name);
+    this.#bytes -= segment.byteLength;
+    this.#usage.bytes -= segment.byteLength;
+    if (this.#unreferenced.delete(segment)) this.#unreferencedBytes -= segment.byteLength;
+    this.#forget(segment);
+    return true;
+  }
+
+  /**
+   * Accounts a chunk of `bytes` about to be appended to `segment` (its
+   * {@link SegmentOptions.reserve}). An unreferenced segment over
+   * `maxUnreferencedBytes` first has the oldest settled unreferenced
+   * segments make room; the stream and store bounds only refuse.
+   * @throws StoreLimitError when there is no room; `segment` is then out of
+   *   the store (the segment aborts itself with the error) and nothing else
+   *   has changed.
+   */
+  #reserve(segment: Segment, bytes: number): void {
+    // Out of the store already (replaced, deleted): it holds no room here.
+    if (this.#segments.get(segment.name) !== segment) return;
+    const { maxUnreferencedBytes, maxStreamBytes } = this.#options;
+    const unreferenced = this.#unreferenced.has(segment);
+    const grown = segment.byteLength + bytes;
+    let victims: Segment[] = [];
+    let freed = 0;
+    if (unreferenced && this.#unreferencedBytes + bytes > maxUnreferencedBytes) {
+      const room = this.#settledUnreferenced(Number.POSITIVE_INFINITY, maxUnreferencedBytes - bytes);
+      if (!room.enough) this.#refuse(segment, 'maxUnreferencedBytes', maxUnreferencedBytes, grown);
+      victims = room.victims;
+      for (const victim of victims) freed += victim.byteLength;
+    }
+    if (this.#bytes - freed + bytes > maxStreamBytes) this.#refuse(segment, 'maxStreamBytes', maxStreamBytes, grown);
+    if (this.#usage.bytes - freed + bytes > this.#usage.maxBytes) this.#refuse(segment, 'maxStoreBytes', this.#usage.maxBytes, grown);
+    for (const victim of victims) this.#remove(victim);
+    this.#bytes += bytes;
+    this.#usage.bytes += bytes;
+    if (unreferenced) this.#unreferencedBytes += bytes;
+  }
+
+  /** Drops `segment` (its bytes so far stop counting) and throws why. */
+  #refuse(segment: Segment, bound: StoreBound, limit: number, grown: number): never {
+    this.#remove(segment);
+    throw new StoreLimitError(this.name, segment.name, bound, limit, grown > limit);
+  }
+
+  /**
+   * The oldest settled unreferenced segments whose removal brings the
+   * unreferenced segments to at most `count` segments and `bytes` bytes, or
+   * every settled one if that is not `enough`. Removes nothing itself.
+   */
+  #settledUnreferenced(count: number, bytes: number): { victims: Segment[]; enough: boolean } {
+    let left = this.#unreferenced.size;
+    let leftBytes = this.#unreferencedBytes;
+    const victims: Segment[] = [];
+    for (const segment of this.#unreferenced) {
+      if (left <= count && leftBytes <= bytes) break;
+      if (segment.state === 'uploading') continue;
+      victims.push(segment);
+      left -= 1;
+      leftBytes -= segment.byteLength;
+    }
+    return { victims, enough: left <= count && leftBytes <= bytes };
+  }
+
+  /** Whether the latest manifest references the file `name`: a media segment of one of its templates, or an init segment. */
+  #isReferenced(name: string): boolean {
+    return this.#layout.initNames.has(name) || this.#layout.patterns.some((p) => p.match(name) !== undefined);
   }
 
   /** A segment leaves the store: its ingest, if not attributed yet, counts as `unknown`. */

@@ -1,7 +1,9 @@
 import type { PreparedManifest } from '../packaging/manifest.js';
-import { LiveStream, type LiveStreamOptions, type LiveStreamStats } from './live-stream.js';
+import { LiveStream, type LiveStreamOptions, type LiveStreamStats, type StoreUsage } from './live-stream.js';
 import type { Segment } from './segment.js';
 import type { StoreObserver } from './store-observer.js';
+
+const MiB = 1024 * 1024;
 
 /** Options of a {@link SegmentStore}. */
 export interface SegmentStoreOptions {
@@ -40,6 +42,47 @@ export interface SegmentStoreOptions {
    */
   maxSegmentBytes?: number;
   /**
+   * Bytes all segments of one stream may hold, in bytes. An upload that
+   * would grow the stream past it is refused (`StoreLimitError`, HTTP 507)
+   * and dropped; nothing else of the stream is touched. A 4-rung ladder of
+   * 4.5 Mb/s in all holds about 5 MB with its window; 256 MiB leaves room
+   * for long time-shift windows (60 one-second segments: ~34 MB) plus a
+   * full `maxUnreferencedBytes`, and stops one stream key from taking the
+   * machine's memory (issue 13).
+   * @defaultValue 256 MiB
+   */
+  maxStreamBytes?: number;
+  /**
+   * Bytes all segments of all streams together may hold, in bytes; an
+   * upload that would go past it is refused like one over `maxStreamBytes`.
+   * Eight streams at their bound; keeps the origin's segment memory well
+   * inside a 4 GiB host.
+   * @defaultValue 2 GiB
+   */
+  maxStoreBytes?: number;
+  /**
+   * Segments per stream the latest manifest does not reference (neither a
+   * media segment of one of its SegmentTemplates nor an init segment), in
+   * segments. ffmpeg's dash muxer uploads every representation's init and
+   * first media segments before its first manifest (about 10 for a 4-rung
+   * ladder with audio), and a publisher restart (new run tag) makes the
+   * previous run's segments unreferenced at once. A new unreferenced upload
+   * past the bound first evicts the oldest settled unreferenced segments;
+   * only unreferenced uploads still in progress filling it get it refused
+   * (`StoreLimitError`, HTTP 507).
+   * @defaultValue 32 (three times ffmpeg's start-up uploads)
+   */
+  maxUnreferencedSegments?: number;
+  /**
+   * Bytes per stream unreferenced segments (see `maxUnreferencedSegments`)
+   * may hold, in bytes. Past it, the oldest settled unreferenced segments
+   * are evicted to make room; an upload that cannot be made room for is
+   * refused and dropped.
+   * @defaultValue 64 MiB (one segment of `maxSegmentBytes`; ffmpeg's
+   *   start-up uploads take a few MB)
+   */
+  maxUnreferencedBytes?: number;
+  /**
    * A stream whose publisher sent nothing for this long (milliseconds) is
    * dropped with all its segments.
    * @defaultValue 60 000 ms
@@ -64,6 +107,7 @@ export class SegmentStore {
   #streamIdleTimeout: number;
   #sweepTimer: NodeJS.Timeout;
   #observer: StoreObserver | undefined;
+  #usage: StoreUsage;
 
   /**
    * @param observer instrumentation told about every stream's ingest,
@@ -76,8 +120,12 @@ export class SegmentStore {
       holdTimeout: options.holdTimeout,
       windowMargin: options.windowMargin ?? 3,
       maxWindowSegments: options.maxWindowSegments ?? 60,
-      maxSegmentBytes: options.maxSegmentBytes ?? 64 * 1024 * 1024,
+      maxSegmentBytes: options.maxSegmentBytes ?? 64 * MiB,
+      maxStreamBytes: options.maxStreamBytes ?? 256 * MiB,
+      maxUnreferencedSegments: options.maxUnreferencedSegments ?? 32,
+      maxUnreferencedBytes: options.maxUnreferencedBytes ?? 64 * MiB,
     };
+    this.#usage = { bytes: 0, maxBytes: options.maxStoreBytes ?? 2048 * MiB };
     this.#streamIdleTimeout = options.streamIdleTimeout ?? 60_000;
     this.#sweepTimer = setInterval(() => this.sweep(), options.sweepInterval ?? 1000);
     this.#sweepTimer.unref();
@@ -88,12 +136,21 @@ export class SegmentStore {
     return this.#streams.get(name);
   }
 
+  /** Bytes held by all segments of all streams. */
+  get bytes(): number {
+    return this.#usage.bytes;
+  }
+
   /** Every stream. */
   streams(): IterableIterator<LiveStream> {
     return this.#streams.values();
   }
 
-  /** Starts an upload (see {@link LiveStream.beginSegment}), creating the stream if needed. */
+  /**
+   * Starts an upload (see {@link LiveStream.beginSegment}), creating the stream if needed.
+   * @throws StoreLimitError as {@link LiveStream.beginSegment} does; the
+   *   segment's `append` throws it past a byte bound.
+   */
   beginSegment(stream: string, name: string): Segment {
     return this.#streamFor(stream).beginSegment(name);
   }
@@ -141,7 +198,7 @@ export class SegmentStore {
   #streamFor(name: string): LiveStream {
     let stream = this.#streams.get(name);
     if (stream === undefined) {
-      stream = new LiveStream(name, this.#streamOptions, this.#observer?.streamCreated(name));
+      stream = new LiveStream(name, this.#streamOptions, this.#observer?.streamCreated(name), this.#usage);
       this.#streams.set(name, stream);
     }
     return stream;

@@ -39,6 +39,14 @@ export interface SegmentOptions {
   maxBytes?: number;
   /** Instrumentation; nothing is measured without it. */
   hooks?: SegmentHooks;
+  /**
+   * Called with a chunk's size before the chunk is stored: the owner's
+   * memory accounting (its stream's and store's byte bounds). Throwing
+   * refuses the chunk: the segment is then aborted and {@link Segment.append}
+   * rethrows. Runs on the chunk path, so it must be cheap.
+   * @defaultValue none: only `maxBytes` bounds the segment
+   */
+  reserve?: (bytes: number) => void;
 }
 
 /**
@@ -114,6 +122,7 @@ export class Segment {
   /** Readers and feeds following the upload: the one fan-out registry, emptied when the upload settles. */
   #readers = new Set<Follower>();
   #hooks: SegmentHooks | undefined;
+  #reserve: ((bytes: number) => void) | undefined;
   /** Per chunk, with hooks only: arrival time, `performance.now()` ms. */
   #arrivals: number[] = [];
   /**
@@ -128,6 +137,7 @@ export class Segment {
     this.#lastWriteAt = this.startedAt;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.#hooks = options.hooks;
+    this.#reserve = options.reserve;
   }
 
   /** Current upload state. */
@@ -180,6 +190,8 @@ export class Segment {
    * @throws Error if the segment is no longer uploading.
    * @throws SegmentTooLargeError if the segment would exceed its byte limit;
    *   the segment is then aborted.
+   * @throws whatever {@link SegmentOptions.reserve} throws (e.g. the store's
+   *   `StoreLimitError`); the segment is then aborted.
    */
   append(chunk: Buffer): void {
     if (this.#state !== 'uploading') throw new Error(`segment ${this.name} is ${this.#state}`);
@@ -188,6 +200,14 @@ export class Segment {
       const error = new SegmentTooLargeError(this.name, this.#maxBytes);
       this.#settle('aborted', error);
       throw error;
+    }
+    if (this.#reserve !== undefined) {
+      try {
+        this.#reserve(chunk.length);
+      } catch (error) {
+        this.#settle('aborted', error as Error);
+        throw error;
+      }
     }
     const head = `${chunk.length.toString(16)}\r\n`;
     const framed = Buffer.allocUnsafe(head.length + chunk.length + 2);

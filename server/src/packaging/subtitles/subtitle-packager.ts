@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ManifestFixup } from '../manifest.js';
 import { expandTemplate } from '../segment-template.js';
 import type { Segment } from '../../store/segment.js';
+import { StoreLimitError } from '../../store/live-stream.js';
 import type { SegmentStore } from '../../store/segment-store.js';
 import { segmentSamples } from './cue-samples.js';
 import { addTextAdaptationSets, readVideoTimeline, type TextTrackEntry, type VideoTimeline } from './text-adaptation-set.js';
@@ -124,6 +125,8 @@ interface Run {
 interface StreamState {
   readonly tracks: Map<string, Track>;
   run: Run | undefined;
+  /** When a refusal of the store was last logged, `performance.now()` ms. */
+  limitLoggedAt?: number;
 }
 
 /** Cues an input track holds at most while they wait for their segments. */
@@ -168,7 +171,14 @@ export class SubtitlePackager {
     this.#cueGrace = options.cueGrace ?? 100;
     this.#backfill = options.backfill ?? 5;
     this.#chunkInterval = options.chunkInterval ?? 250;
-    this.#timer = setInterval(() => this.tick(), options.pollInterval ?? 50);
+    this.#timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (error) {
+        // A timer's exception would take the whole origin down.
+        this.#logger.error({ err: error }, 'subtitle packaging failed');
+      }
+    }, options.pollInterval ?? 50);
     this.#timer.unref();
   }
 
@@ -282,61 +292,74 @@ export class SubtitlePackager {
    */
   tick(now = performance.now()): void {
     for (const [name, state] of this.#streams) {
-      const run = state.run;
-      if (run === undefined) continue;
-      const live = this.#store.stream(name);
-      if (live === undefined) {
-        // The store dropped the stream (idle): its segments are gone.
-        this.#endRun(name, state);
+      try {
+        this.#tickStream(name, state, now);
+      } catch (error) {
+        // The stream is at a memory bound of the store: its text segments wait (the video's are refused too).
+        if (!(error instanceof StoreLimitError)) throw error;
+        if (now - (state.limitLoggedAt ?? -Infinity) >= 10_000) {
+          state.limitLoggedAt = now;
+          this.#logger.warn({ stream: name, bound: error.bound, limit: error.limit }, 'subtitle segment refused by the store');
+        }
+      }
+    }
+  }
+
+  #tickStream(name: string, state: StreamState, now: number): void {
+    const run = state.run;
+    if (run === undefined) return;
+    const live = this.#store.stream(name);
+    if (live === undefined) {
+      // The store dropped the stream (idle): its segments are gone.
+      this.#endRun(name, state);
+      return;
+    }
+    const videoName = (number: number): string | undefined =>
+      expandTemplate(run.timeline.media, { representationId: run.timeline.representationId, bandwidth: run.timeline.bandwidth, number });
+    const videoSegment = (number: number): Segment | undefined => {
+      const file = videoName(number);
+      return file === undefined ? undefined : live.segment(file);
+    };
+    run.nextNumber ??= this.#firstNumber(run, videoSegment);
+    if (run.nextNumber === undefined) return;
+
+    for (const track of state.tracks.values()) {
+      if (run.initWritten.has(track)) continue;
+      const init = this.#store.beginSegment(name, this.#entry(run.timeline, track).initialization);
+      init.append(wvttInitSegment({ timescale: run.timeline.timescale, language: track.info.language, header: track.header }));
+      init.finish();
+      run.initWritten.add(track);
+    }
+
+    for (let video = videoSegment(run.nextNumber); video !== undefined; video = videoSegment(run.nextNumber)) {
+      const text = new Map<Track, Segment>();
+      for (const track of state.tracks.values()) text.set(track, this.#store.beginSegment(name, this.#mediaName(run.timeline, track, run.nextNumber)));
+      const start = this.#segmentStart(run.timeline, run.nextNumber);
+      const written = new Map([...text.keys()].map((track) => [track, start]));
+      run.open.set(run.nextNumber, { video, text, written, videoDoneAt: undefined, lastChunkAt: now });
+      run.nextNumber += 1;
+    }
+
+    for (const [number, open] of run.open) {
+      const end = this.#segmentStart(run.timeline, number) + run.timeline.duration;
+      if (open.video.state === 'uploading' && videoSegment(number + 1) === undefined) {
+        if (now - open.lastChunkAt < this.#chunkInterval) continue;
+        open.lastChunkAt = now;
+        // Where the video has got: its segment started uploading with the
+        // frame at the segment's start, and a live encoder runs at real time.
+        const reached = this.#segmentStart(run.timeline, number) + Math.round(((now - open.video.startedAt - this.#cueGrace) / 1000) * run.timeline.timescale);
+        this.#write(run, open, Math.min(end, reached), false);
         continue;
       }
-      const videoName = (number: number): string | undefined =>
-        expandTemplate(run.timeline.media, { representationId: run.timeline.representationId, bandwidth: run.timeline.bandwidth, number });
-      const videoSegment = (number: number): Segment | undefined => {
-        const file = videoName(number);
-        return file === undefined ? undefined : live.segment(file);
-      };
-      run.nextNumber ??= this.#firstNumber(run, videoSegment);
-      if (run.nextNumber === undefined) continue;
-
-      for (const track of state.tracks.values()) {
-        if (run.initWritten.has(track)) continue;
-        const init = this.#store.beginSegment(name, this.#entry(run.timeline, track).initialization);
-        init.append(wvttInitSegment({ timescale: run.timeline.timescale, language: track.info.language, header: track.header }));
-        init.finish();
-        run.initWritten.add(track);
-      }
-
-      for (let video = videoSegment(run.nextNumber); video !== undefined; video = videoSegment(run.nextNumber)) {
-        const text = new Map<Track, Segment>();
-        for (const track of state.tracks.values()) text.set(track, this.#store.beginSegment(name, this.#mediaName(run.timeline, track, run.nextNumber)));
-        const start = this.#segmentStart(run.timeline, run.nextNumber);
-        const written = new Map([...text.keys()].map((track) => [track, start]));
-        run.open.set(run.nextNumber, { video, text, written, videoDoneAt: undefined, lastChunkAt: now });
-        run.nextNumber += 1;
-      }
-
-      for (const [number, open] of run.open) {
-        const end = this.#segmentStart(run.timeline, number) + run.timeline.duration;
-        if (open.video.state === 'uploading' && videoSegment(number + 1) === undefined) {
-          if (now - open.lastChunkAt < this.#chunkInterval) continue;
-          open.lastChunkAt = now;
-          // Where the video has got: its segment started uploading with the
-          // frame at the segment's start, and a live encoder runs at real time.
-          const reached = this.#segmentStart(run.timeline, number) + Math.round(((now - open.video.startedAt - this.#cueGrace) / 1000) * run.timeline.timescale);
-          this.#write(run, open, Math.min(end, reached), false);
-          continue;
-        }
-        if (open.video.state === 'aborted') {
-          for (const segment of open.text.values()) segment.abort();
-          run.open.delete(number);
-          continue;
-        }
-        open.videoDoneAt ??= now;
-        if (now - open.videoDoneAt < this.#cueGrace) continue;
-        this.#write(run, open, end, true);
+      if (open.video.state === 'aborted') {
+        for (const segment of open.text.values()) segment.abort();
         run.open.delete(number);
+        continue;
       }
+      open.videoDoneAt ??= now;
+      if (now - open.videoDoneAt < this.#cueGrace) continue;
+      this.#write(run, open, end, true);
+      run.open.delete(number);
     }
   }
 
