@@ -80,7 +80,7 @@ const mean = (list: number[]): number => list.reduce((a, b) => a + b, 0) / list.
 // Open HTTP ingest on loopback: this process's own ffmpeg publishes without a key.
 const origin = createOrigin({ port: 0, host: '127.0.0.1', testSource: false, openIngest: true, logLevel: 'warn', latency: config.latency });
 const url = await origin.listen();
-const args = buildTestSourceArgs({
+const { args } = buildTestSourceArgs({
   originUrl: url,
   stream: 'bench',
   runTag: runTag(),

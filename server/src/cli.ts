@@ -120,15 +120,23 @@ async function serve(): Promise<void> {
       latency: config.latency,
       transcode: config.transcode,
       streams: config.streams,
-      rtmp: config.rtmp.enabled ? { port: config.rtmp.port } : false,
+      rtmp: config.rtmp.enabled ? { port: config.rtmp.port, ...(config.rtmp.host === undefined ? {} : { host: config.rtmp.host }) } : false,
       srt: config.srt.enabled,
+      ...(config.srt.host === undefined ? {} : { srtHost: config.srt.host }),
+      pull: config.pull,
       ffmpeg: { path: config.ffmpeg.path, ffprobePath: config.ffmpeg.ffprobePath },
       testSource: config.testSource.enabled
         ? { stream: config.testSource.stream, ffmpegPath: config.ffmpeg.path, transcode: config.transcode }
         : false,
       logger,
       ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
-      store: { maxSegmentBytes: config.limits.maxSegmentBytes },
+      store: {
+        maxSegmentBytes: config.limits.maxSegmentBytes,
+        maxStreamBytes: config.limits.maxStreamBytes,
+        maxStoreBytes: config.limits.maxStoreBytes,
+        maxUnreferencedSegments: config.limits.maxUnreferencedSegments,
+        maxUnreferencedBytes: config.limits.maxUnreferencedBytes,
+      },
       limits: {
         headersTimeout: config.limits.headersTimeout * 1000,
         connectionTimeout: config.limits.connectionTimeout * 1000,
@@ -137,6 +145,10 @@ async function serve(): Promise<void> {
         maxManifestBytes: config.limits.maxManifestBytes,
         maxHeldPerClient: config.limits.maxHeldRequestsPerClient,
         maxUrlLength: config.limits.maxUrlLength,
+        requestBodyTimeout: config.limits.requestBodyTimeout * 1000,
+        maxConnectionsPerClient: config.limits.maxConnectionsPerClient,
+        maxKeyFailuresPerMinute: config.limits.maxKeyFailuresPerMinute,
+        transcoderStallTimeout: config.limits.transcoderStallTimeout * 1000,
       },
       privateStreams: config.testSource.enabled && config.testSource.private ? [config.testSource.stream] : [],
       ...(config.playback.signing === undefined

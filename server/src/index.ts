@@ -11,7 +11,7 @@ export { requestBaseUrl } from './origin/base-url.js';
 export { DEFAULT_READER_STALL_TIMEOUT, playbackRoutes, type PlaybackRoutesOptions } from './origin/playback-routes.js';
 export { checkFileName, checkStreamName, FILE_NAME_PATTERN, STREAM_NAME_PATTERN } from './origin/names.js';
 export { SegmentStore, type SegmentStoreOptions } from './store/segment-store.js';
-export { LiveStream, type LiveStreamStats } from './store/live-stream.js';
+export { LiveStream, StoreLimitError, type LiveStreamStats, type StoreBound, type StoreUsage } from './store/live-stream.js';
 export {
   Segment,
   SegmentAbortedError,
@@ -76,9 +76,9 @@ export {
   InputError,
   parseProbe,
   probeInput,
-  probeInputArgs,
   type InputProbe,
   type ProbeOptions,
+  type ProbeTarget,
   type ProbedAudio,
   type ProbedSubtitle,
   type ProbedVideo,
@@ -86,6 +86,7 @@ export {
 export {
   aacLayout,
   buildTranscodeArgs,
+  ingestCredentialPresets,
   selectRenditions,
   TEST_SOURCE_PROBE,
   type AacLayout,
@@ -110,15 +111,16 @@ export {
   type SubtitleTrackInfo,
   type SubtitleUpload,
 } from './packaging/subtitles/subtitle-packager.js';
-export { subtitleOutputs, subtitleUploadPath, inputTrackId, TEXT_SUBTITLE_CODECS, type SubtitleOutputsOptions } from './packaging/subtitles/subtitle-outputs.js';
+export { subtitleOutputs, subtitleUploadPath, inputTrackId, TEXT_SUBTITLE_CODECS } from './packaging/subtitles/subtitle-outputs.js';
 export { subtitleRoutes, type SubtitleRoutesOptions } from './origin/subtitle-routes.js';
 // sources and lifecycle (helper S)
 export {
   StreamManager,
   StreamExistsError,
   InvalidStreamError,
-  pullInputArgs,
+  StreamLimitError,
   type ManagedSource,
+  type PullLimits,
   type ManagedStream,
   type RenditionSummary,
   type SessionSummary,
@@ -132,18 +134,25 @@ export {
   RtmpIngest,
   parseRtmpPath,
   RTMP_APP,
+  DEFAULT_RTMP_LIMITS,
+  RTMP_PRE_PUBLISH,
+  RTMP_PUBLISH_REFUSED,
   type PublishDecision,
   type RtmpIngestOptions,
+  type RtmpIngestStats,
+  type RtmpLimits,
   type RtmpPath,
   type RtmpPublisher,
   type RtmpPublishRequest,
 } from './ingest/rtmp-server.js';
+export { FlvFeed, TIMESTAMP_JUMP, type FlvFeedOptions, type FlvTagInput } from './ingest/flv-feed.js';
+export type { MediaFeed } from './ingest/media-feed.js';
+export { FailureLimiter, clientKey, type FailureLimiterOptions } from './auth/failure-limiter.js';
 export { SrtListener, TsFeed, checkSrtPassphrase, SRT_PASSPHRASE_LENGTH, type HeadOptions, type SrtListenerOptions } from './ingest/srt-listener.js';
 export { endPresentation, endedManifest, mediaEnd } from './ingest/ended-manifest.js';
 export { IngestMeter } from './ingest/ingest-meter.js';
 export {
   checkIngestKey,
-  createInternalToken,
   keysMatch,
   presentedKey,
   StreamKeyRing,
@@ -162,7 +171,22 @@ export {
   type PlaybackTokenProblem,
 } from './auth/signed-urls.js';
 export { apiRoutes, type ApiRoutesOptions } from './origin/api-routes.js';
-export type { FfmpegProgress } from './transcode/ffmpeg-supervisor.js';
+export { fdTextPath, fdTextUrl, type FfmpegInvocation, type FfmpegProgress } from './transcode/ffmpeg-supervisor.js';
+export { IngestCredentials, type IngestCredential } from './auth/ingest-credentials.js';
+export {
+  checkPullSource,
+  pullInvocation,
+  redactUrl,
+  resolvePullInput,
+  PULL_FORMATS,
+  PULL_SCHEMES,
+  PullSourceError,
+  type PullFilePolicy,
+  type PullFormat,
+  type PullInput,
+  type PullInvocationOptions,
+  type PullSourceConfig,
+} from './sources/pull-source.js';
 // CDN edge (issue 5)
 export {
   startEdge,

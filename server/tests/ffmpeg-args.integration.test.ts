@@ -34,6 +34,9 @@ async function fetchBytes(url: string): Promise<Buffer> {
   return body;
 }
 
+/** A local file as transcoder input and probe target. */
+const fileInput = (path: string) => ({ args: ['-i', path], label: path });
+
 describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
   let origin: Origin & { url: string };
   let directory: string;
@@ -48,9 +51,8 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
     const config = defaultConfig();
     config.latency = { target: 1.5, min: 0.8, max: 4, minPlaybackRate: 0.95, maxPlaybackRate: 1.05 };
     origin = await startOrigin({ latency: config.latency });
-    const input = { url: media.av, inputArgs: ['-stream_loop', '-1', '-re'] };
-    const probe = await probeInput(input);
-    const args = buildTranscodeArgs({ input, probe, transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'film', runTag: TAG });
+    const probe = await probeInput(fileInput(media.av));
+    const { args } = buildTranscodeArgs({ input: { args: ['-stream_loop', '-1', '-re', '-i', media.av] }, probe, transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'film', runTag: TAG });
     ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     ffmpeg.stderr!.on('data', (data: Buffer) => {
@@ -157,8 +159,8 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
     const config = defaultConfig();
     config.transcode.codec = 'av1';
     config.transcode.preset = 12;
-    const input = { url: media.av };
-    const args = buildTranscodeArgs({ input, probe: await probeInput(input), transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'av1', runTag: 'av1' });
+    const input = fileInput(media.av);
+    const { args } = buildTranscodeArgs({ input, probe: await probeInput(input), transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'av1', runTag: 'av1' });
     // No -re: the 2 s file goes through as fast as ffmpeg can.
     const transcoder = spawn('ffmpeg', args, { stdio: 'ignore' });
     const [code] = (await once(transcoder, 'close')) as [number];
@@ -172,14 +174,15 @@ describe('buildTranscodeArgs run by real ffmpeg into a local origin', () => {
   });
 
   it('passes CEA-608 captions of the input video through to every rendition', async () => {
-    const input = { url: await makeCaptionedVideo(directory) };
-    expect(await readCaptions(input.url)).toContain('HI');
+    const captioned = await makeCaptionedVideo(directory);
+    const input = fileInput(captioned);
+    expect(await readCaptions(captioned)).toContain('HI');
     const config = defaultConfig();
     config.transcode.ladder = [
       { name: '240p', height: 240, bitrate: 400_000 },
       { name: '120p', height: 120, bitrate: 150_000 },
     ];
-    const args = buildTranscodeArgs({ input, probe: await probeInput(input), transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'cc', runTag: 'cc1' });
+    const { args } = buildTranscodeArgs({ input, probe: await probeInput(input), transcode: config.transcode, latency: config.latency, originUrl: origin.url, stream: 'cc', runTag: 'cc1' });
     // No -re: the 2 s file goes through as fast as ffmpeg can.
     const transcoder = spawn('ffmpeg', args, { stdio: 'ignore' });
     const [code] = (await once(transcoder, 'close')) as [number];

@@ -13,6 +13,9 @@ import {
 } from '../src/index.js';
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
+/** The argument vectors alone. */
+const transcodeArgs = (options: TranscodeArgsOptions): string[] => buildTranscodeArgs(options).args;
+const testSourceArgs = (options: Parameters<typeof buildTestSourceArgs>[0]): string[] => buildTestSourceArgs(options).args;
 const config = defaultConfig();
 
 /** The value following `flag` in an argument vector. */
@@ -34,7 +37,7 @@ const probe360: InputProbe = {
 };
 
 const base: TranscodeArgsOptions = {
-  input: { url: '/media/in.mp4', inputArgs: ['-stream_loop', '-1', '-re'] },
+  input: { args: ['-stream_loop', '-1', '-re', '-i', '/media/in.mp4'] },
   probe: probe360,
   transcode: config.transcode,
   latency: config.latency,
@@ -94,7 +97,7 @@ describe('aacLayout', () => {
 });
 
 describe('buildTranscodeArgs', () => {
-  const args = buildTranscodeArgs(base);
+  const args = transcodeArgs(base);
   const graph = valueOf(args, '-filter_complex')!;
 
   it('reads the input once with its input options, decodes once and splits to the renditions it keeps', () => {
@@ -118,14 +121,14 @@ describe('buildTranscodeArgs', () => {
     expect(Number(valueOf(args, '-g'))).toBeGreaterThan(30);
     expect(args.some((arg) => /^-(force_key_frames|g|sc_threshold):/.test(arg))).toBe(false);
 
-    const twoSeconds = buildTranscodeArgs({ ...base, transcode: { ...config.transcode, segmentDuration: 2 } });
+    const twoSeconds = transcodeArgs({ ...base, transcode: { ...config.transcode, segmentDuration: 2 } });
     expect(valueOf(twoSeconds, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
     expect(valueOf(twoSeconds, '-seg_duration')).toBe('2');
   });
 
   it('caps each rendition at its bitrate with a one-segment VBV buffer', () => {
     expect(args.join(' ')).toContain('-b:v:0 600000 -maxrate:v:0 600000 -bufsize:v:0 600000 -b:v:1 250000 -maxrate:v:1 250000 -bufsize:v:1 250000');
-    const twoSeconds = buildTranscodeArgs({ ...base, transcode: { ...config.transcode, segmentDuration: 2 } });
+    const twoSeconds = transcodeArgs({ ...base, transcode: { ...config.transcode, segmentDuration: 2 } });
     expect(valueOf(twoSeconds, '-bufsize:v:0')).toBe('1200000');
   });
 
@@ -140,7 +143,7 @@ describe('buildTranscodeArgs', () => {
 
   it('routes a track whose layout needs fixing through the filter graph', () => {
     const sideProbe: InputProbe = { ...probe360, audio: [{ index: 1, language: null, channels: 6, channelLayout: '5.1(side)', codec: 'ac3' }] };
-    const sideArgs = buildTranscodeArgs({ ...base, probe: sideProbe });
+    const sideArgs = transcodeArgs({ ...base, probe: sideProbe });
     expect(valueOf(sideArgs, '-filter_complex')).toContain('[0:1]channelmap=channel_layout=5.1[a0]');
     expect(valuesOf(sideArgs, '-map')).toEqual(['[v0]', '[v1]', '[a0]']);
     expect(sideArgs.some((arg) => arg.startsWith('-metadata:s:a'))).toBe(false);
@@ -165,30 +168,37 @@ describe('buildTranscodeArgs', () => {
     expect(valueOf(args, '-update_period')).toBe('2');
   });
 
-  it('sends the ingest key as a bearer token on every upload, and refuses one a header cannot carry', () => {
-    expect(valueOf(buildTranscodeArgs({ ...base, ingestKey: 'k3y_ABC-12.x' }), '-http_opts')).toBe('headers=Authorization\\: Bearer k3y_ABC-12.x\\\r\\\n');
-    expect(() => buildTranscodeArgs({ ...base, ingestKey: 'a b\r\nX-Evil: 1' })).toThrow(/token68/);
+  it('gives every output the ingest token as a bearer header in a preset on a file descriptor, never in the arguments', () => {
+    const subtitles = [['-map', '0:3', '-c:s', 'webvtt', '-f', 'webvtt', 'http://o/ingest/film/subs.vtt']];
+    const { args: withToken, fdTexts } = buildTranscodeArgs({ ...base, input: { args: ['-i', 'pipe:0'], fdTexts: ['input list'] }, ingestToken: 'k3y_ABC-12.x', subtitleOutputs: subtitles });
+    expect(withToken.join(' ')).not.toContain('k3y_ABC-12.x');
+    expect(valueOf(withToken, '-http_opts')).toBeUndefined();
+    // The input's own text first, then one preset for the DASH output and one per further output.
+    expect(valuesOf(withToken, '-fpre')).toEqual(['/dev/fd/4', '/dev/fd/5']);
+    expect(fdTexts).toEqual(['input list', 'http_opts=headers=Authorization\\: Bearer k3y_ABC-12.x\n', 'headers=Authorization: Bearer k3y_ABC-12.x\n']);
+    expect(withToken.slice(-10)).toEqual(['http://127.0.0.1:40123/ingest/film/manifest.mpd', '-fpre', '/dev/fd/5', ...subtitles[0]!]);
+    expect(() => buildTranscodeArgs({ ...base, ingestToken: 'a b\r\nX-Evil: 1' })).toThrow(/token68/);
   });
 
   it('appends subtitle outputs after the DASH output', () => {
-    const withSubtitles = buildTranscodeArgs({ ...base, subtitleOutputs: [['-map', '0:3', '-c:s', 'webvtt', '-f', 'webvtt', 'http://o/ingest/film/subs.vtt']] });
+    const withSubtitles = transcodeArgs({ ...base, subtitleOutputs: [['-map', '0:3', '-c:s', 'webvtt', '-f', 'webvtt', 'http://o/ingest/film/subs.vtt']] });
     expect(withSubtitles.slice(-8)).toEqual(['http://127.0.0.1:40123/ingest/film/manifest.mpd', '-map', '0:3', '-c:s', 'webvtt', '-f', 'webvtt', 'http://o/ingest/film/subs.vtt']);
   });
 
   it('leaves out audio options and adaptation sets for an input without audio', () => {
-    const silent = buildTranscodeArgs({ ...base, probe: { ...probe360, audio: [] } });
+    const silent = transcodeArgs({ ...base, probe: { ...probe360, audio: [] } });
     expect(valueOf(silent, '-c:a')).toBeUndefined();
     expect(valueOf(silent, '-adaptation_sets')).toBe('id=0,streams=v');
   });
 
   it('converts the frame rate once, before the split, when the config sets one', () => {
-    const at25 = buildTranscodeArgs({ ...base, transcode: { ...config.transcode, fps: 25 } });
+    const at25 = transcodeArgs({ ...base, transcode: { ...config.transcode, fps: 25 } });
     expect(valueOf(at25, '-filter_complex')).toMatch(/^\[0:0\]format=yuv420p,fps=25,split=2/);
     expect(valueOf(at25, '-g')).toBe('50');
   });
 
   it('encodes AV1 with libsvtav1 in low-delay mode, a key frame interval of one segment at a constant rate', () => {
-    const av1 = buildTranscodeArgs({ ...base, probe: { ...probe360, video: { ...probe360.video!, fps: 29.97 } }, transcode: { ...config.transcode, codec: 'av1', preset: 10 } });
+    const av1 = transcodeArgs({ ...base, probe: { ...probe360, video: { ...probe360.video!, fps: 29.97 } }, transcode: { ...config.transcode, codec: 'av1', preset: 10 } });
     expect(valueOf(av1, '-c:v')).toBe('libsvtav1');
     expect(valueOf(av1, '-preset')).toBe('10');
     expect(valueOf(av1, '-svtav1-params')).toBe('pred-struct=1:rc=2');
@@ -197,12 +207,12 @@ describe('buildTranscodeArgs', () => {
     expect(valueOf(av1, '-b:v:1')).toBe('250000');
     expect(valueOf(av1, '-tune')).toBeUndefined();
     expect(() =>
-      buildTranscodeArgs({ ...base, transcode: { ...config.transcode, codec: 'av1', preset: 10, fps: 24, segmentDuration: 0.3 } }),
+      transcodeArgs({ ...base, transcode: { ...config.transcode, codec: 'av1', preset: 10, fps: 24, segmentDuration: 0.3 } }),
     ).toThrow(/whole number of frames per segment: 24 fps × 0.3 s = 7.2/);
   });
 
   it('refuses an input without video', () => {
-    expect(() => buildTranscodeArgs({ ...base, probe: { ...probe360, video: null } })).toThrow(/no video stream/);
+    expect(() => transcodeArgs({ ...base, probe: { ...probe360, video: null } })).toThrow(/no video stream/);
   });
 
   it('is an argument vector: no shell quoting anywhere', () => {
@@ -211,7 +221,7 @@ describe('buildTranscodeArgs', () => {
 });
 
 describe('buildTestSourceArgs', () => {
-  const args = buildTestSourceArgs({ originUrl: 'http://127.0.0.1:40123', stream: 'demo', runTag: 'mwsqpgy8', fontFile: FONT });
+  const args = testSourceArgs({ originUrl: 'http://127.0.0.1:40123', stream: 'demo', runTag: 'mwsqpgy8', fontFile: FONT });
 
   it('stamps the 720p30 test pattern once and splits it to the default 4-rung ladder', () => {
     expect(valuesOf(args, '-i')).toEqual(['testsrc2=size=1280x720:rate=30', 'sine=frequency=1000:sample_rate=48000']);
@@ -228,7 +238,7 @@ describe('buildTestSourceArgs', () => {
   });
 
   it('takes the ladder and latency from the config', () => {
-    const one = buildTestSourceArgs({
+    const one = testSourceArgs({
       originUrl: 'http://o',
       stream: 'demo',
       runTag: 't',

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       },
       rtmp: { enabled: true, port: 1935 },
       srt: { enabled: true },
+      pull: { mediaDirectories: [], maxStreams: 16, maxConcurrentProbes: 2 },
       testSource: { enabled: true, stream: 'demo', private: false },
       playback: {},
       limits: {
@@ -56,6 +57,14 @@ describe('loadConfig', () => {
         maxManifestBytes: 1024 * 1024,
         maxHeldRequestsPerClient: 64,
         maxUrlLength: 2048,
+        requestBodyTimeout: 10,
+        maxConnectionsPerClient: 256,
+        maxKeyFailuresPerMinute: 10,
+        maxStreamBytes: 256 * 1024 * 1024,
+        maxStoreBytes: 2 * 1024 * 1024 * 1024,
+        maxUnreferencedSegments: 32,
+        maxUnreferencedBytes: 64 * 1024 * 1024,
+        transcoderStallTimeout: 6,
       },
       ffmpeg: { path: 'ffmpeg', ffprobePath: 'ffprobe' },
       api: {},
@@ -237,6 +246,41 @@ describe('parseConfig', () => {
     expect(problems([{ name: 'b', key: ['srt-passphrase-1'], source: { type: 'srt', port: 9000 } }])).toEqual([
       'streams[0].key: an SRT stream takes one plain key (the SRT passphrase libsrt needs), not a list or a hash',
     ]);
+  });
+
+  it('refuses a key hash that would cost more than 64 MiB or p=4 per check (each wrong key pays it)', () => {
+    const issues = (key: string) => {
+      try {
+        parseConfig({ streams: [{ name: 'a', key, source: { type: 'rtmp' } }] });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+      }
+    };
+    const salt = 'c2FsdHNhbHRzYWx0c2FsdA';
+    const hash = 'aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+    expect(issues(`$scrypt$ln=20,r=32,p=1$${salt}$${hash}`)).toEqual([expect.stringMatching(/^streams\[0\]\.key: key 1: key hash cost out of range: .* 64 MiB of memory per check/)]);
+    expect(issues(`$scrypt$ln=17,r=8,p=1$${salt}$${hash}`)).toHaveLength(1);
+    expect(issues(`$scrypt$ln=14,r=8,p=8$${salt}$${hash}`)).toHaveLength(1);
+    expect(issues(`$scrypt$ln=16,r=8,p=1$${salt}$${hash}`)).toEqual([]);
+  });
+
+  it('takes typed pull options only, and refuses ffmpeg syntax with the way out', () => {
+    const issues = (source: unknown, extra: object = {}) => {
+      try {
+        parseConfig({ ...extra, streams: [{ name: 'a', source }] });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+      }
+    };
+    expect(issues({ type: 'pull', url: 'rtsp://cam/s', inputArgs: ['-rtsp_transport', 'tcp'] })).toEqual([
+      'streams[0].source.inputArgs: inputArgs was removed: ffmpeg options are not accepted; use loop, nativeRate, start, format or rtspTransport',
+    ]);
+    expect(issues({ type: 'pull', url: 'concat:/a.mp4|/b.mp4' })).toEqual([expect.stringMatching(/^streams\[0\]\.source\.url: scheme concat: is not accepted/)]);
+    expect(issues({ type: 'pull', url: 'rtsp://cam/s', rtspTransport: 'tcp' })).toEqual([]);
+    expect(issues({ type: 'pull', url: '/media/a.ts' }, { pull: { maxStreams: 0 } })).toEqual(['streams: 1 pulled streams declared; pull.maxStreams allows 0']);
+    expect(issues({ type: 'rtmp' }, { pull: { mediaDirectories: ['relative/dir'] } })).toEqual(['pull.mediaDirectories[0]: expected an absolute directory path']);
   });
 
   it('needs playback signing secrets for a private stream, and secrets long enough', () => {

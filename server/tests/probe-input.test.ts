@@ -3,8 +3,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, parseProbe, probeInput, probeInputArgs } from '../src/index.js';
+import { InputError, parseProbe, probeInput, type ProbeTarget } from '../src/index.js';
 import { makeMediaFixtures, type MediaFixtures } from './media-fixtures.js';
+
+/** What probeInput reads for a plain file or URL. */
+const target = (url: string, args: string[] = []): ProbeTarget => ({ args: [...args, '-i', url], label: url });
 
 describe('probeInput (real ffprobe)', () => {
   let directory: string;
@@ -16,7 +19,7 @@ describe('probeInput (real ffprobe)', () => {
   afterAll(() => rm(directory, { recursive: true, force: true }));
 
   it('finds the video, every audio track with language and channel layout, and the subtitle track', async () => {
-    expect(await probeInput({ url: media.av })).toEqual({
+    expect(await probeInput(target(media.av))).toEqual({
       video: { index: 0, width: 640, height: 360, sampleAspectRatio: 1, fps: 30, codec: 'h264' },
       audio: [
         { index: 1, language: 'eng', channels: 2, channelLayout: 'stereo', codec: 'aac' },
@@ -26,20 +29,28 @@ describe('probeInput (real ffprobe)', () => {
     });
   });
 
-  it('leaves ffmpeg-only input options (loop, native rate) out of the probe', async () => {
-    const probe = await probeInput({ url: media.av, inputArgs: ['-stream_loop', '-1', '-re', '-f', 'mp4'] });
+  it('reads an input named on a file descriptor, keeping it out of the command line', async () => {
+    const probe = await probeInput({ args: ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,file', '-i', 'pipe:3'], fdTexts: [`ffconcat version 1.0\nfile 'file:${media.av}'\n`], label: 'a listed file' });
     expect(probe.audio).toHaveLength(2);
   });
 
+  it("replaces secrets in ffprobe's reason", async () => {
+    const url = 'http://user:hunter2@127.0.0.1:1/x.ts';
+    const error = await probeInput({ args: ['-protocol_whitelist', 'http,tcp', '-i', url], label: 'the camera' }, { redact: ['hunter2'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/^input the camera cannot be read: .*\*\*\*/);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
   it('refuses an input without video', async () => {
-    const error = await probeInput({ url: media.audioOnly }).catch((e: unknown) => e);
+    const error = await probeInput(target(media.audioOnly)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(`input ${media.audioOnly} has no video stream`);
   });
 
   it("names a file that does not exist with ffprobe's reason", async () => {
     const missing = join(directory, 'nope.mp4');
-    await expect(probeInput({ url: missing })).rejects.toThrow(new InputError(`input ${missing} cannot be read: ${missing}: No such file or directory`));
+    await expect(probeInput(target(missing))).rejects.toThrow(new InputError(`input ${missing} cannot be read: ${missing}: No such file or directory`));
   });
 
   it('gives up on a URL that never answers', async () => {
@@ -50,7 +61,7 @@ describe('probeInput (real ffprobe)', () => {
     const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/live.ts`;
     try {
       const started = performance.now();
-      await expect(probeInput({ url }, { timeout: 600 })).rejects.toThrow(new InputError(`input ${url} did not answer within 0.6 s`));
+      await expect(probeInput(target(url), { timeout: 600 })).rejects.toThrow(new InputError(`input ${url} did not answer within 0.6 s`));
       expect(performance.now() - started).toBeLessThan(5000);
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -59,7 +70,7 @@ describe('probeInput (real ffprobe)', () => {
   });
 
   it('says when ffprobe is not installed', async () => {
-    await expect(probeInput({ url: media.av }, { ffprobePath: '/nonexistent/ffprobe' })).rejects.toThrow(/ffprobe not found \(\/nonexistent\/ffprobe\)/);
+    await expect(probeInput(target(media.av), { ffprobePath: '/nonexistent/ffprobe' })).rejects.toThrow(/ffprobe not found \(\/nonexistent\/ffprobe\)/);
   });
 });
 
@@ -90,11 +101,5 @@ describe('parseProbe', () => {
   it('reports no frame rate when the container states none', () => {
     const probe = parseProbe({ streams: [{ index: 0, codec_type: 'video', width: 64, height: 64, avg_frame_rate: '0/0', r_frame_rate: '90000/1' }] });
     expect(probe.video?.fps).toBeNull();
-  });
-});
-
-describe('probeInputArgs', () => {
-  it('drops -re, -stream_loop N and -readrate R, keeps the rest', () => {
-    expect(probeInputArgs(['-re', '-stream_loop', '-1', '-rtsp_transport', 'tcp', '-readrate', '1'])).toEqual(['-rtsp_transport', 'tcp']);
   });
 });

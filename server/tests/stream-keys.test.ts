@@ -1,25 +1,36 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { hashKeySync, parseKeyHash, toKeyHashes, type KeyHash } from '../src/auth/key-hash.js';
-import { checkIngestKey, createInternalToken, keysMatch, presentedKey, StreamKeyRing, type PublishKeys } from '../src/auth/stream-keys.js';
+import { FailureLimiter } from '../src/auth/failure-limiter.js';
+import { IngestCredentials } from '../src/auth/ingest-credentials.js';
+import { checkIngestKey, keysMatch, presentedKey, StreamKeyRing, type PublishKeys } from '../src/auth/stream-keys.js';
 import { ingestRoutes } from '../src/origin/ingest-routes.js';
 import { SegmentStore } from '../src/store/segment-store.js';
 import { liveManifest } from './helpers.js';
 
 const keyedRing = new StreamKeyRing(toKeyHashes('k3y'));
+const credentials = new IngestCredentials();
+const keyedTranscoder = credentials.issue('keyed');
 const keys = (openIngest = false): PublishKeys => ({
-  internalToken: 'internal-token',
+  isTranscoder: (stream, presented) => credentials.accepts(stream, presented),
   openIngest,
   streamKeys: (stream) => (stream === 'keyed' ? keyedRing : stream === 'open' ? null : undefined),
 });
 
 const hash = (key: string): KeyHash => parseKeyHash(hashKeySync(key)) as KeyHash;
 
-describe('createInternalToken', () => {
-  it('is 43 base64url characters, new every time', () => {
-    const token = createInternalToken();
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(createInternalToken()).not.toBe(token);
+describe('IngestCredentials', () => {
+  it('issues 43 base64url characters, new every time, valid for one stream until revoked', () => {
+    const issued = new IngestCredentials();
+    const a = issued.issue('a');
+    expect(a.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(issued.issue('a').token).not.toBe(a.token);
+    expect(issued.accepts('a', a.token)).toBe(true);
+    expect(issued.accepts('b', a.token)).toBe(false);
+    expect(issued.accepts('a', `${a.token}x`)).toBe(false);
+    a.revoke();
+    expect(issued.accepts('a', a.token)).toBe(false);
+    expect(issued.size).toBe(1);
   });
 });
 
@@ -32,10 +43,20 @@ describe('keysMatch', () => {
 });
 
 describe('checkIngestKey', () => {
-  it('accepts the internal token for any stream, and a declared stream its own key', async () => {
-    expect(await checkIngestKey(keys(), 'keyed', 'internal-token')).toBe('ok');
-    expect(await checkIngestKey(keys(), 'undeclared', 'internal-token')).toBe('ok');
+  it("accepts a transcoder's credential for its own stream only, and a declared stream its own key", async () => {
+    expect(await checkIngestKey(keys(), 'keyed', keyedTranscoder.token)).toBe('ok');
+    expect(await checkIngestKey(keys(), 'undeclared', keyedTranscoder.token)).toBe('wrong');
     expect(await checkIngestKey(keys(), 'keyed', 'k3y')).toBe('ok');
+  });
+
+  it('refuses a client after too many wrong keys, before checking anything, but never a transcoder', async () => {
+    const limiter = new FailureLimiter({ maxFailures: 2, window: 60_000 });
+    const attempt = { client: '192.0.2.7', limiter };
+    expect(await checkIngestKey(keys(), 'keyed', 'nope-1', attempt)).toBe('wrong');
+    expect(await checkIngestKey(keys(), 'keyed', 'nope-2', attempt)).toBe('wrong');
+    expect(await checkIngestKey(keys(), 'keyed', 'k3y', attempt)).toBe('limited');
+    expect(await checkIngestKey(keys(), 'keyed', keyedTranscoder.token, attempt)).toBe('ok');
+    expect(await checkIngestKey(keys(), 'keyed', 'k3y', { client: '192.0.2.8', limiter })).toBe('ok');
   });
 
   it('refuses a missing key (401) and a wrong one (403), including another stream key for an undeclared stream', async () => {
@@ -123,7 +144,7 @@ describe('ingestRoutes with publish keys', () => {
   async function app() {
     const store = new SegmentStore();
     const fastify = Fastify();
-    await fastify.register(ingestRoutes, { store, keys: keys() });
+    await fastify.register(ingestRoutes, { store, auth: { keys: keys() } });
     return { fastify, store };
   }
 
@@ -152,10 +173,10 @@ describe('ingestRoutes with publish keys', () => {
     store.close();
   });
 
-  it('stores what comes with the stream key (header or query) or the internal token', async () => {
+  it("stores what comes with the stream key (header or query) or the stream's transcoder credential", async () => {
     const { fastify, store } = await app();
     expect((await fastify.inject({ method: 'PUT', url: '/ingest/keyed/manifest.mpd?key=k3y', payload: liveManifest() })).statusCode).toBe(204);
-    const segment = await fastify.inject({ method: 'PUT', url: '/ingest/keyed/seg-1.m4s', payload: 'bytes', headers: { authorization: 'Bearer internal-token' } });
+    const segment = await fastify.inject({ method: 'PUT', url: '/ingest/keyed/seg-1.m4s', payload: 'bytes', headers: { authorization: `Bearer ${keyedTranscoder.token}` } });
     expect(segment.statusCode).toBe(204);
     expect(store.stream('keyed')?.segment('seg-1.m4s')?.byteLength).toBe(5);
     store.close();

@@ -33,6 +33,7 @@ describe('StreamManager: pulled files and URLs, the streams API, failing ffmpeg 
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     ({ origin, records } = await startIngestOrigin({
       inputTimeout: 2,
+      pull: { mediaDirectories: [directory] },
       streams: [
         { name: 'looped', source: { type: 'pull', url: media.av, loop: true } },
         { name: 'missing', source: { type: 'pull', url: join(directory, 'nope.mp4') } },
@@ -62,7 +63,7 @@ describe('StreamManager: pulled files and URLs, the streams API, failing ffmpeg 
 
   it('puts a missing file and an input without video in state error, with the reason and a log line', async () => {
     await vi.waitFor(async () => expect((await apiStream(origin, 'missing')).state).toBe('error'), { timeout: 10_000, interval: 200 });
-    expect((await apiStream(origin, 'missing')).reason).toMatch(/nope\.mp4 cannot be read: .*No such file or directory/);
+    expect((await apiStream(origin, 'missing')).reason).toBe(`stream missing: file ${join(directory, 'nope.mp4')} does not exist or cannot be read`);
     await vi.waitFor(async () => expect(await apiStream(origin, 'novideo')).toMatchObject({ state: 'error', reason: expect.stringContaining('has no video stream') }), {
       timeout: 10_000,
       interval: 200,
@@ -90,15 +91,18 @@ describe('StreamManager: pulled files and URLs, the streams API, failing ffmpeg 
     expect(bad.json!.issues).toEqual(
       expect.arrayContaining([
         { path: 'name', message: 'expected 1 to 64 characters of A-Z a-z 0-9 _ -' },
-        { path: 'url', message: 'expected a URL or file path ffmpeg can read' },
+        { path: 'url', message: 'expected a URL or file path' },
         { path: 'loop', message: 'expected true or false' },
         { path: 'extra', message: 'unknown field' },
       ]),
     );
     expect((await api(origin, 'POST', '/api/streams', '{"name":')).status).toBe(400);
     expect((await api(origin, 'POST', '/api/streams', { name: 'added', url: media.av })).status).toBe(409);
-    const missing = await api(origin, 'POST', '/api/streams', { name: 'gone', url: join(directory, 'gone.mp4') });
-    expect(missing).toMatchObject({ status: 422, json: { message: `file ${join(directory, 'gone.mp4')} does not exist or cannot be read` } });
+    // Missing, or outside pull.mediaDirectories: one answer, which tells nobody which files exist.
+    for (const path of [join(directory, 'gone.mp4'), '/etc/passwd', '/etc/nonexistent']) {
+      const refused = await api(origin, 'POST', '/api/streams', { name: 'gone', url: path });
+      expect(refused).toMatchObject({ status: 422, json: { message: `stream gone: file ${path} is not a readable file in the media directories (pull.mediaDirectories)` } });
+    }
     expect((await api(origin, 'GET', '/api/streams/gone')).status).toBe(404);
 
     await vi.waitFor(async () => expect((await apiStream(origin, 'added')).state).toBe('live'), { timeout: 15_000, interval: 200 });

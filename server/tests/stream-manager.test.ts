@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/index.js';
-import { InvalidStreamError, pullInputArgs, StreamExistsError, StreamManager } from '../src/ingest/stream-manager.js';
+import { InvalidStreamError, StreamExistsError, StreamManager } from '../src/ingest/stream-manager.js';
 import { SegmentStore } from '../src/store/segment-store.js';
 import { captureLogger } from './helpers.js';
-
-describe('pullInputArgs', () => {
-  it('reads files at their native rate, loops with -stream_loop -1', () => {
-    expect(pullInputArgs('/media/a.mp4', false)).toEqual(['-re']);
-    expect(pullInputArgs('file:/media/a.mp4', true)).toEqual(['-stream_loop', '-1', '-re']);
-  });
-
-  it('gives network inputs a read timeout, -timeout where the demuxer ignores -rw_timeout', () => {
-    expect(pullInputArgs('http://cam/live.ts', false, [], 5)).toEqual(['-rw_timeout', '5000000']);
-    expect(pullInputArgs('rtsp://cam/stream', false, ['-rtsp_transport', 'tcp'])).toEqual(['-timeout', '10000000', '-rtsp_transport', 'tcp']);
-    expect(pullInputArgs('udp://239.0.0.1:1234', false)).toEqual(['-timeout', '10000000']);
-    expect(pullInputArgs('https://cdn/vod.mp4', true)).toEqual(['-stream_loop', '-1', '-re', '-rw_timeout', '10000000']);
-  });
-});
 
 describe('StreamManager', () => {
   const manager = () => {
@@ -35,8 +21,9 @@ describe('StreamManager', () => {
     expect(() => streams.declare([{ name: 'c', source: { type: 'srt', port: 9000 } }])).toThrow('stream c: SRT port 9000 is already used by stream a');
     expect(() => streams.declare([{ name: 'bad name', source: { type: 'rtmp' } }])).toThrow(InvalidStreamError);
     await expect(streams.add({ name: 'd', source: { type: 'pull', url: '/nonexistent/d.mp4' } })).rejects.toThrow(
-      'file /nonexistent/d.mp4 does not exist or cannot be read',
+      'stream d: file /nonexistent/d.mp4 is not a readable file in the media directories (pull.mediaDirectories)',
     );
+    await expect(streams.add({ name: 'e', source: { type: 'pull', url: 'concat:/etc/passwd' } })).rejects.toThrow('stream e: scheme concat: is not accepted');
     expect(streams.list().map((s) => s.name)).toEqual(['a']);
     await streams.close();
     store.close();

@@ -29,6 +29,23 @@ const HASH_BYTES = 32;
  */
 export const KEY_HASH_PATTERN = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,})\$([A-Za-z0-9+/]{32,})$/;
 
+/**
+ * Most memory one key check may take, bytes: 64 MiB (scrypt with N = 2^16,
+ * r = 8, four times the default {@link KEY_HASH_COST}). A stored hash above
+ * it is refused when the config is loaded or a rotation arrives: each
+ * wrong key presented costs one check (a hash with N = 2^20, r = 32 took
+ * 4 GiB and 29 s per attempt).
+ */
+export const MAX_KEY_HASH_MEMORY = 64 * 1024 * 1024;
+
+/** Largest scrypt parallelism `p` of a stored hash (p runs one after the other: check time grows with it). */
+export const MAX_KEY_HASH_PARALLELISM = 4;
+
+/** Memory scrypt needs for one check with this cost, bytes (128 × N × r, RFC 7914 §2). */
+export function scryptMemory(cost: Pick<KeyHash, 'logN' | 'r'>): number {
+  return 128 * 2 ** cost.logN * cost.r;
+}
+
 /** A parsed {@link KEY_HASH_PATTERN} string. */
 export interface KeyHash {
   /** The PHC string it was parsed from. */
@@ -54,9 +71,11 @@ export function parseKeyHash(text: string): KeyHash | { problem: string } {
   if (match === null) return { problem: 'expected a key hash like $scrypt$ln=14,r=8,p=1$SALT$HASH (made by `llstream-server hash-key`)' };
   const [, logN, r, p, salt, hash] = match;
   const parsed = { text, logN: Number(logN), r: Number(r), p: Number(p), salt: Buffer.from(salt!, 'base64'), hash: Buffer.from(hash!, 'base64') };
-  // Bounds keep a hostile config from asking for gigabytes per check; 2^10 to 2^20 covers every sensible cost.
-  if (parsed.logN < 10 || parsed.logN > 20 || parsed.r < 1 || parsed.r > 32 || parsed.p < 1 || parsed.p > 16) {
-    return { problem: 'key hash cost out of range (ln 10 to 20, r 1 to 32, p 1 to 16)' };
+  // Every wrong key presented costs one check: a stored cost must not let a caller spend gigabytes or seconds per guess.
+  if (parsed.logN < 10 || parsed.r < 1 || parsed.p < 1 || parsed.p > MAX_KEY_HASH_PARALLELISM || scryptMemory(parsed) > MAX_KEY_HASH_MEMORY) {
+    return {
+      problem: `key hash cost out of range: at least ln=10, r=1, p=1; at most p=${MAX_KEY_HASH_PARALLELISM} and 128 × 2^ln × r = ${MAX_KEY_HASH_MEMORY / 2 ** 20} MiB of memory per check (ln=14, r=8 takes 16 MiB)`,
+    };
   }
   if (parsed.salt.length < SALT_BYTES || parsed.hash.length !== HASH_BYTES) return { problem: 'key hash salt or hash has the wrong length' };
   return parsed;

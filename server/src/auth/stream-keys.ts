@@ -1,15 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { verifyKeyHash, type KeyHash } from './key-hash.js';
-
-/**
- * A fresh random token for this process's own ffmpeg publishers: 32 random
- * bytes, base64url (43 characters, nothing that needs escaping in a URL, an
- * HTTP header or an ffmpeg option string). Never logged, never configured:
- * it only has to be known to this process and the children it starts.
- */
-export function createInternalToken(): string {
-  return randomBytes(32).toString('base64url');
-}
+import type { FailureLimiter } from './failure-limiter.js';
+import { hashKey, parseKeyHash, verifyKeyHash, type KeyHash } from './key-hash.js';
 
 /**
  * Compares a presented key with the expected one in constant time (both
@@ -24,9 +15,10 @@ export function keysMatch(presented: string, expected: string): boolean {
 
 /**
  * Outcome of a publish key check: `ok`, `missing` (a key is required and
- * none was presented: HTTP 401) or `wrong` (HTTP 403).
+ * none was presented: HTTP 401), `wrong` (HTTP 403) or `limited` (the
+ * client presented too many wrong keys lately: HTTP 429, nothing checked).
  */
-export type KeyCheck = 'ok' | 'missing' | 'wrong';
+export type KeyCheck = 'ok' | 'missing' | 'wrong' | 'limited';
 
 /** Options of a {@link StreamKeyRing}. */
 export interface StreamKeyRingOptions {
@@ -135,8 +127,11 @@ export class StreamKeyRing {
 
 /** What the ingest side needs to know about a stream's publish key. */
 export interface PublishKeys {
-  /** The per-process token of the origin's own ffmpeg (see {@link createInternalToken}). */
-  readonly internalToken: string;
+  /**
+   * Whether `presented` is the credential of one of the origin's own
+   * transcoders for `stream` (see `IngestCredentials`).
+   */
+  isTranscoder(stream: string, presented: string): boolean;
   /**
    * The keys external publishers of `stream` must present: a key ring,
    * `null` when the stream is declared without a key (anyone may publish),
@@ -150,18 +145,44 @@ export interface PublishKeys {
   readonly openIngest: boolean;
 }
 
+let decoy: Promise<StreamKeyRing> | undefined;
+
 /**
- * Checks an HTTP ingest request's key against {@link PublishKeys}: the
- * internal token is accepted for any stream; a declared stream's own keys
- * for that stream; no key at all for a stream declared without one, or for
- * an undeclared stream when ingest is open.
+ * A key ring that no key opens (the hash of 32 random bytes, at the
+ * default cost), checked for stream names that are not declared: a guess
+ * at an unknown name then takes as long as one at a declared stream's key,
+ * so the answer's timing tells no names.
  */
-export async function checkIngestKey(keys: PublishKeys, stream: string, presented: string | undefined): Promise<KeyCheck> {
-  if (presented !== undefined && keysMatch(presented, keys.internalToken)) return 'ok';
+export function decoyKeyRing(): Promise<StreamKeyRing> {
+  decoy ??= hashKey(randomBytes(32).toString('base64url')).then((text) => new StreamKeyRing([parseKeyHash(text) as KeyHash]));
+  return decoy;
+}
+
+/** Who presents a key, for {@link checkIngestKey}'s rate limit of wrong keys. */
+export interface KeyAttempt {
+  /** The client, a `clientKey` of its address. */
+  client: string;
+  limiter: FailureLimiter;
+}
+
+/**
+ * Checks an HTTP ingest request's key against {@link PublishKeys}: a
+ * transcoder's credential for that stream; a declared stream's own keys
+ * for that stream; no key at all for a stream declared without one, or for
+ * an undeclared stream when ingest is open. With `attempt`, a client that
+ * presented too many wrong keys lately gets `limited` before any key is
+ * checked (a transcoder's credential, a cheap lookup, is still accepted:
+ * the origin's own ffmpeg shares the loopback address with local
+ * clients), and a wrong key counts against it.
+ */
+export async function checkIngestKey(keys: PublishKeys, stream: string, presented: string | undefined, attempt?: KeyAttempt): Promise<KeyCheck> {
+  if (presented !== undefined && keys.isTranscoder(stream, presented)) return 'ok';
   const expected = keys.streamKeys(stream);
   if (expected === null || (expected === undefined && keys.openIngest)) return 'ok';
   if (presented === undefined) return 'missing';
-  if (expected !== undefined && (await expected.verify(presented))) return 'ok';
+  if (attempt !== undefined && attempt.limiter.retryAfter(attempt.client) > 0) return 'limited';
+  if (await (expected ?? (await decoyKeyRing())).verify(presented)) return 'ok';
+  attempt?.limiter.fail(attempt.client);
   return 'wrong';
 }
 

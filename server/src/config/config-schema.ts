@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeyFormatError, looksLikeKeyHash, toKeyHashes } from '../auth/key-hash.js';
+import { checkPullSource, PULL_FORMATS, PullSourceError, type PullSourceConfig } from '../sources/pull-source.js';
 
 /**
  * x264 presets, fastest first. Each step down roughly halves encoding speed;
@@ -60,16 +61,11 @@ export type StreamSourceConfig =
   | { type: 'rtmp' }
   /** Published with SRT (caller) to this stream's own listener port. */
   | { type: 'srt'; port: number }
-  /** Pulled: any URL or file ffmpeg reads. */
-  | {
-      type: 'pull';
-      /** `rtsp://`, `http(s)://`, `udp://`, `srt://`, a file path, ... */
-      url: string;
-      /** Read the input in a loop at its native rate (`-stream_loop -1 -re`), for files. @defaultValue false */
-      loop?: boolean;
-      /** Extra ffmpeg input options placed before `-i`, e.g. `['-rtsp_transport', 'tcp']`. */
-      inputArgs?: string[];
-    };
+  /**
+   * Pulled: an `http(s)`, `rtmp(s)`, `rtsp(s)` or `srt` URL, or a file
+   * (see {@link PullSourceConfig}); typed options only, no ffmpeg syntax.
+   */
+  | PullSourceConfig;
 
 /** A sidecar WebVTT file delivered as a text track of a stream. */
 export interface SubtitleFileConfig {
@@ -179,10 +175,26 @@ export interface OriginConfig {
     enabled: boolean;
     /** RTMP listener port. @defaultValue 1935 */
     port: number;
+    /** Address the RTMP listener binds. @defaultValue `server.host` */
+    host?: string;
   };
   srt: {
     /** Accept SRT publishers for streams declared with an `srt` source. @defaultValue true */
     enabled: boolean;
+    /** Address SRT listeners bind. @defaultValue `server.host` */
+    host?: string;
+  };
+  pull: {
+    /**
+     * Absolute directories whose files `POST /api/streams` may pull (checked
+     * after symlinks are resolved). Streams declared in this file may read
+     * any file the origin's user can. @defaultValue none: the API pulls URLs only
+     */
+    mediaDirectories: string[];
+    /** Pulled streams at most, declared and added through the API together. @defaultValue 16 */
+    maxStreams: number;
+    /** Inputs probed at once (one ffprobe each); the rest wait. @defaultValue 2 */
+    maxConcurrentProbes: number;
   };
   testSource: {
     /** Run the built-in ffmpeg test source. @defaultValue true */
@@ -222,6 +234,22 @@ export interface OriginConfig {
     maxHeldRequestsPerClient: number;
     /** Longest request target, characters (414 beyond). @defaultValue 2048 */
     maxUrlLength: number;
+    /** Seconds a stream API request may take to send its body (408 beyond), however it trickles. @defaultValue 10 */
+    requestBodyTimeout: number;
+    /** Connections one client address (an IPv6 /64) may hold open; more are answered 429 and closed. @defaultValue 256 */
+    maxConnectionsPerClient: number;
+    /** Wrong stream keys or API tokens one client address may present per minute; then 429 until the minute has passed. @defaultValue 10 */
+    maxKeyFailuresPerMinute: number;
+    /** Bytes the segments of one stream may hold (507 beyond). @defaultValue 268435456 (256 MiB) */
+    maxStreamBytes: number;
+    /** Bytes the segments of all streams may hold (507 beyond). @defaultValue 2147483648 (2 GiB) */
+    maxStoreBytes: number;
+    /** Segments per stream no manifest references (an ffmpeg's first uploads, a previous run's): the oldest finished ones make room, else 507. @defaultValue 32 */
+    maxUnreferencedSegments: number;
+    /** Bytes of those segments per stream. @defaultValue 67108864 (64 MiB) */
+    maxUnreferencedBytes: number;
+    /** Seconds a live stream's transcoder may deliver nothing before it is restarted (at least 4 segment durations). @defaultValue 6 */
+    transcoderStallTimeout: number;
   };
   ffmpeg: {
     /** ffmpeg binary, a path or a name on PATH. @defaultValue `'ffmpeg'` */
@@ -231,8 +259,9 @@ export interface OriginConfig {
   };
   api: {
     /**
-     * Bearer token `/api/*` requires (`Authorization: Bearer TOKEN`), at least
-     * 16 characters. @defaultValue none: the API is open, so keep the port private
+     * Bearer token `/api/*` (and the details of `/healthz`) require
+     * (`Authorization: Bearer TOKEN`), at least 16 characters.
+     * @defaultValue none: the API answers only on loopback, to requests that came through no proxy
      */
     token?: string;
   };
@@ -267,10 +296,14 @@ const port = z
   .min(0, { error: 'expected a port from 0 to 65535' })
   .max(65_535, { error: 'expected a port from 0 to 65535' });
 
+const address = z.string({ error: 'expected an address' }).min(1, { error: 'expected an address' });
+
 const byteCount = z
   .number({ error: 'expected a number of bytes' })
   .int({ error: 'expected a whole number of bytes' })
   .min(1024, { error: 'expected at least 1024 bytes' });
+
+const count = z.number({ error: 'expected a number' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected at least 1' });
 
 const positiveSeconds = z
   .number({ error: 'expected a number of seconds' })
@@ -312,17 +345,38 @@ const language = z
   .string({ error: 'expected a language code' })
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, { error: 'expected a language code like en, deu or pt-BR' });
 
+/**
+ * The typed options of a pulled stream (config file and `POST
+ * /api/streams`): no field takes ffmpeg syntax.
+ */
+export const pullSourceFields = {
+  url: z.string({ error: 'expected a URL or file path' }).trim().min(1, { error: 'expected a URL or file path' }),
+  loop: z.boolean({ error: 'expected true or false' }).optional(),
+  nativeRate: z.boolean({ error: 'expected true or false' }).optional(),
+  start: z.number({ error: 'expected seconds' }).min(0, { error: 'expected 0 to 86400 seconds' }).max(86_400, { error: 'expected 0 to 86400 seconds' }).optional(),
+  format: z.enum(PULL_FORMATS, { error: `expected one of ${PULL_FORMATS.join(', ')}` }).optional(),
+  rtspTransport: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }).optional(),
+  inputArgs: z
+    .never({ error: 'inputArgs was removed: ffmpeg options are not accepted; use loop, nativeRate, start, format or rtspTransport' })
+    .optional(),
+};
+
+/** {@link checkPullSource} as a zod refinement: the scheme, and options that fit the input's kind. */
+export function checkPullFields(value: Omit<PullSourceConfig, 'type'>, context: z.RefinementCtx): void {
+  try {
+    checkPullSource({ type: 'pull', ...value });
+  } catch (error) {
+    if (!(error instanceof PullSourceError)) throw error;
+    context.addIssue({ code: 'custom', path: ['url'], message: error.message });
+  }
+}
+
 const streamSource = z.discriminatedUnion(
   'type',
   [
     z.strictObject({ type: z.literal('rtmp') }),
     z.strictObject({ type: z.literal('srt'), port: port.min(1, { error: 'expected a port from 1 to 65535' }) }),
-    z.strictObject({
-      type: z.literal('pull'),
-      url: z.string({ error: 'expected a URL or file path' }).min(1, { error: 'expected a URL or file path' }),
-      loop: z.boolean().optional(),
-      inputArgs: z.array(z.string()).optional(),
-    }),
+    z.strictObject({ type: z.literal('pull'), ...pullSourceFields }).superRefine(checkPullFields),
   ],
   { error: 'expected type rtmp, srt or pull' },
 );
@@ -430,7 +484,7 @@ export const originConfigSchema = z
     server: z
       .strictObject({
         port: port.default(8080),
-        host: z.string({ error: 'expected an address' }).min(1, { error: 'expected an address' }).default('0.0.0.0'),
+        host: address.default('0.0.0.0'),
         publicUrl: z
           .string()
           .regex(/^https?:\/\/[^/?#]+\/?$/, { error: 'expected an http(s) URL with no path, e.g. https://live.example.com' })
@@ -439,8 +493,17 @@ export const originConfigSchema = z
       .prefault({}),
     latency: latency.prefault({}),
     transcode: transcode.prefault({}),
-    rtmp: z.strictObject({ enabled: z.boolean().default(true), port: port.default(1935) }).prefault({}),
-    srt: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+    rtmp: z.strictObject({ enabled: z.boolean().default(true), port: port.default(1935), host: address.optional() }).prefault({}),
+    srt: z.strictObject({ enabled: z.boolean().default(true), host: address.optional() }).prefault({}),
+    pull: z
+      .strictObject({
+        mediaDirectories: z
+          .array(z.string().regex(/^\//, { error: 'expected an absolute directory path' }), { error: 'expected a list of directories' })
+          .default(() => []),
+        maxStreams: z.number({ error: 'expected a number of streams' }).int({ error: 'expected a whole number' }).min(0, { error: 'expected 0 or more' }).default(16),
+        maxConcurrentProbes: z.number({ error: 'expected a number of probes' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected at least 1' }).max(64, { error: 'expected at most 64' }).default(2),
+      })
+      .prefault({}),
     testSource: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -470,6 +533,14 @@ export const originConfigSchema = z
         maxManifestBytes: byteCount.default(1024 * 1024),
         maxHeldRequestsPerClient: z.number({ error: 'expected a number of requests' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected at least 1' }).default(64),
         maxUrlLength: z.number({ error: 'expected a number of characters' }).int({ error: 'expected a whole number' }).min(256, { error: 'expected at least 256' }).max(16_000, { error: 'expected at most 16000 (Node refuses longer headers anyway)' }).default(2048),
+        requestBodyTimeout: positiveSeconds.default(10),
+        maxConnectionsPerClient: count.default(256),
+        maxKeyFailuresPerMinute: count.default(10),
+        maxStreamBytes: byteCount.default(256 * 1024 * 1024),
+        maxStoreBytes: byteCount.default(2 * 1024 * 1024 * 1024),
+        maxUnreferencedSegments: count.default(32),
+        maxUnreferencedBytes: byteCount.default(64 * 1024 * 1024),
+        transcoderStallTimeout: positiveSeconds.default(6),
       })
       .prefault({}),
     ffmpeg: z
@@ -506,6 +577,10 @@ export const originConfigSchema = z
       if (value.testSource.enabled && value.testSource.private) {
         context.addIssue({ code: 'custom', path: ['testSource', 'private'], message: 'a private stream needs playback.signing.secrets' });
       }
+    }
+    const pulled = value.streams.filter((s) => s.source.type === 'pull').length;
+    if (pulled > value.pull.maxStreams) {
+      context.addIssue({ code: 'custom', path: ['streams'], message: `${pulled} pulled streams declared; pull.maxStreams allows ${value.pull.maxStreams}` });
     }
     const srtPorts = new Map<number, string>();
     value.streams.forEach((s, index) => {

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import { concatInputArgs, concatList } from '../transcode/ffconcat.js';
 import { FfmpegSupervisor, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
 
 /** Shortest and longest SRT passphrase libsrt accepts (SRTO_PASSPHRASE), characters. */
@@ -207,7 +208,8 @@ export class SrtListener {
     if (this.#closed || this.#supervisor !== undefined) return;
     const options = this.#options;
     const passphrase = this.#passphrase;
-    const url = `srt://${options.host ?? '0.0.0.0'}:${options.port}?mode=listener`;
+    const host = options.host ?? '0.0.0.0';
+    const url = `srt://${host.includes(':') ? `[${host}]` : host}:${options.port}?mode=listener`;
     const supervisor = new FfmpegSupervisor({
       ...options.supervision,
       command: options.ffmpegPath,
@@ -215,15 +217,24 @@ export class SrtListener {
       stdout: 'pipe',
       endOnSuccess: true,
       redact: passphrase === undefined ? [] : [passphrase],
-      args: () => [
-        ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
-        // libsrt options as input options: no URL escaping of the passphrase needed.
-        ...(passphrase === undefined ? [] : ['-passphrase', passphrase, '-pbkeylen', '16']),
-        // ffmpeg's default 5 s of stream analysis would be held back and then stay, as a
-        // backlog, between capture and availabilityStartTime for the whole session.
-        ...['-analyzeduration', '1000000', '-i', url],
-        ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-muxdelay', '0', '-f', 'mpegts', 'pipe:1'],
-      ],
+      args: () => ({
+        args: [
+          ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
+          // ffmpeg's default 5 s of stream analysis would be held back and then stay, as a
+          // backlog, between capture and availabilityStartTime for the whole session.
+          ...['-analyzeduration', '1000000'],
+          // The URL and passphrase come from an ffconcat list on a pipe: never in the command line.
+          ...concatInputArgs('srt'),
+          ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-muxdelay', '0', '-f', 'mpegts', 'pipe:1'],
+        ],
+        fdTexts: [
+          concatList(url, [
+            ...(passphrase === undefined ? [] : [['passphrase', passphrase], ['pbkeylen', '16']] as const),
+            // The inner input's analysis too (the concat demuxer opens it with these options).
+            ['analyzeduration', '1000000'],
+          ]),
+        ],
+      }),
       onSpawn: (child) => this.#relay(child),
       onStateChange: (status) => this.#onStateChange(supervisor, status),
     });

@@ -1,16 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
+import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { KeyFormatError, toKeyHashes, type KeyHash } from '../auth/key-hash.js';
-import { createInternalToken, StreamKeyRing, type PublishKeys, type StreamKeyRingOptions } from '../auth/stream-keys.js';
+import { clientKey, type FailureLimiter } from '../auth/failure-limiter.js';
+import { IngestCredentials, type IngestCredential } from '../auth/ingest-credentials.js';
+import { decoyKeyRing, StreamKeyRing, type PublishKeys, type StreamKeyRingOptions } from '../auth/stream-keys.js';
 import type { LatencyConfig, StreamSourceConfig, SubtitleFileConfig, TranscodeConfig } from '../config/config-schema.js';
 import type { OriginMetrics } from '../metrics/origin-metrics.js';
 import { checkStreamName } from '../origin/names.js';
 import { CaptureClock, parseCaptureLine, type CaptureReference } from '../packaging/capture-reference.js';
 import type { PreparedManifest } from '../packaging/manifest.js';
+import {
+  checkPullSource,
+  pullInvocation,
+  PullSourceError,
+  redactUrl,
+  resolvePullInput,
+  urlSecrets,
+  type PullInput,
+  type PullSourceConfig,
+} from '../sources/pull-source.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import {
   buildTranscodeArgs,
@@ -18,11 +31,18 @@ import {
   runTag,
   TEST_SOURCE_FRAME_RATE,
   TEST_SOURCE_PROBE, type ExtraOutputArgs, type TranscodeInput } from '../transcode/ffmpeg-args.js';
-import { FfmpegSupervisor, type FfmpegState, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
-import { InputError, probeInput, type InputProbe } from '../transcode/probe-input.js';
+import {
+  FfmpegSupervisor,
+  type FfmpegInvocation,
+  type FfmpegState,
+  type FfmpegStatus,
+  type FfmpegSupervisorOptions,
+} from '../transcode/ffmpeg-supervisor.js';
+import { InputError, probeInput, type InputProbe, type ProbeTarget } from '../transcode/probe-input.js';
 import { endedManifest } from './ended-manifest.js';
 import type { IngestMeter } from './ingest-meter.js';
-import { RtmpIngest, type PublishDecision, type RtmpPublisher, type RtmpPublishRequest } from './rtmp-server.js';
+import type { MediaFeed } from './media-feed.js';
+import { RtmpIngest, type PublishDecision, type RtmpLimits, type RtmpPublisher, type RtmpPublishRequest } from './rtmp-server.js';
 import { checkSrtPassphrase, SrtListener, type TsFeed } from './srt-listener.js';
 
 /**
@@ -160,10 +180,11 @@ export interface StreamManagerOptions {
   ffprobePath?: string | undefined;
   /**
    * The RTMP listener, started when a stream with an `rtmp` source is
-   * declared; false for none.
-   * @defaultValue port 1935 on all addresses
+   * declared, and its memory and time bounds (see {@link RtmpLimits});
+   * false for none.
+   * @defaultValue port 1935 on all addresses, `DEFAULT_RTMP_LIMITS`
    */
-  rtmp?: { port: number; host?: string | undefined } | false | undefined;
+  rtmp?: { port: number; host?: string | undefined; limits?: RtmpLimits | undefined } | false | undefined;
   /** Run SRT listeners for streams with an `srt` source. @defaultValue true */
   srt?: boolean | undefined;
   /** Address SRT listeners bind. @defaultValue `'0.0.0.0'` */
@@ -178,11 +199,43 @@ export interface StreamManagerOptions {
   inputTimeout?: number | undefined;
   /** How long a rotated-out key stays valid for the publisher still using it (see {@link StreamKeyRing}). */
   keyRing?: StreamKeyRingOptions | undefined;
+  /** Counts wrong RTMP stream keys per client (shared with the HTTP routes); none: unlimited. */
+  keyFailures?: FailureLimiter | undefined;
+  /** Pulled streams: where files may come from, how many, how many probed at once. */
+  pull?: PullLimits | undefined;
+  /**
+   * A live stream whose transcoder delivered nothing for this long,
+   * seconds, has its transcoder restarted (a timestamp jump, a hung input
+   * or encoder): the stream is `starting` again, not reported `live` while
+   * its segments 404. At least 4 segment durations.
+   * @defaultValue 6 s
+   */
+  stallTimeout?: number | undefined;
   /** Extra outputs (subtitle tracks) of a stream's transcoder, built per ffmpeg run. */
   subtitleOutputs?: ((context: { stream: string; probe: InputProbe; runTag: string; originUrl: string }) => ExtraOutputArgs[]) | undefined;
 }
 
-/** Accepts no key: only the internal token publishes to streams that have it. */
+/** Limits of pulled streams ({@link StreamManagerOptions.pull}). */
+export interface PullLimits {
+  /**
+   * Directories files may be pulled from by {@link StreamManager.add} (the
+   * stream API), checked after symlinks are resolved. Streams the config
+   * file declares may read any file the origin's user can read.
+   * @defaultValue none: the API pulls URLs only
+   */
+  mediaDirectories?: readonly string[] | undefined;
+  /** Pulled streams at most, declared and added together. @defaultValue 16 */
+  maxStreams?: number | undefined;
+  /** Inputs probed (ffprobe) at once; the rest wait their turn. @defaultValue 2 */
+  maxConcurrentProbes?: number | undefined;
+}
+
+/** The stream cannot be added: a configured limit is reached (the message names it). */
+export class StreamLimitError extends Error {
+  override readonly name = 'StreamLimitError';
+}
+
+/** Accepts no key: only the session's transcoder publishes to streams that have it. */
 const NO_KEYS = new StreamKeyRing([]);
 
 /** The manifest name ffmpeg publishes and players load. */
@@ -196,13 +249,17 @@ interface Session {
   readonly startedAt: Date;
   endedAt: Date | undefined;
   readonly publisher: RtmpPublisher | undefined;
-  readonly feed: TsFeed | undefined;
+  readonly feed: MediaFeed | undefined;
   readonly runTags: string[];
   readonly abort: AbortController;
   supervisor: FfmpegSupervisor | undefined;
   speed: number | undefined;
   /** Capture clock of the running ffmpeg (test source only). */
   readonly captureClock: CaptureClock;
+  /** What the session's transcoder presents to the ingest route, revoked when the session ends. */
+  readonly credential: IngestCredential;
+  /** The watchdog restarted the transcoder: it delivered nothing for the stall timeout. */
+  stalled: boolean;
   ended: boolean;
   /** Resolves when the session's ffmpeg has stopped and its manifest is ended. */
   finished: Promise<void>;
@@ -223,6 +280,8 @@ interface Entry {
   manifest: PreparedManifest | undefined;
   renditions: RenditionSummary[];
   ingestBitrate: number;
+  /** A pulled stream's checked input (its file resolved), once checked. */
+  pullInput: PullInput | undefined;
 }
 
 /** How a session gets its input. */
@@ -230,38 +289,17 @@ interface SessionPlan {
   input: TranscodeInput;
   probe: (signal: AbortSignal) => Promise<InputProbe>;
   publisher?: RtmpPublisher;
-  feed?: TsFeed;
+  feed?: MediaFeed;
   /** ffmpeg exiting with 0 means the input finished (a file without loop). */
   finite: boolean;
   /** ffmpeg reports capture times on stderr (the test pattern's `showinfo@capture`). */
   reportsCapture?: boolean;
+  /** Secrets of the input (a URL's password), kept out of logs and the API. */
+  secrets?: readonly string[];
   /** Overrides of the manager's ffmpeg binary, ladder and restart timing (test source). */
   ffmpegPath?: string | undefined;
   transcode?: TranscodeConfig | undefined;
   supervision?: SupervisionOptions | undefined;
-}
-
-const isLocalPath = (url: string): boolean => !/^[a-z][a-z0-9+.-]*:/i.test(url) || /^file:/i.test(url);
-
-/**
- * ffmpeg input options for a pulled URL or file: files (and loops) are read
- * at their native rate (`-re`), loops repeat forever (`-stream_loop -1`),
- * network inputs give up after `timeout` seconds without data (`-timeout`
- * for RTSP and UDP, whose demuxers ignore the generic `-rw_timeout`).
- * `extra` (the config's `inputArgs`) comes last, so it can override.
- */
-export function pullInputArgs(url: string, loop: boolean, extra: readonly string[] = [], timeout = 10): string[] {
-  const microseconds = String(Math.round(timeout * 1_000_000));
-  const args: string[] = [];
-  if (loop) args.push('-stream_loop', '-1');
-  if (loop || isLocalPath(url)) args.push('-re');
-  if (!isLocalPath(url)) args.push(/^(rtsps?|udp):/i.test(url) ? '-timeout' : '-rw_timeout', microseconds);
-  return [...args, ...extra];
-}
-
-/** A URL without its password, for logs and the API. */
-function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
 }
 
 function describeExit(status: FfmpegStatus): string {
@@ -323,7 +361,9 @@ export class StreamManager {
   #options: StreamManagerOptions;
   #logger: Logger;
   #streams = new Map<string, Entry>();
-  #internalToken = createInternalToken();
+  #credentials = new IngestCredentials();
+  /** Probes of pulled inputs, a few at a time. */
+  #probes: PQueue;
   #rtmp: RtmpIngest | undefined;
   #originUrl: string | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -333,13 +373,14 @@ export class StreamManager {
   constructor(options: StreamManagerOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#probes = new PQueue({ concurrency: options.pull?.maxConcurrentProbes ?? 2 });
   }
 
   /** What the ingest route checks publish keys against. */
   get publishKeys(): PublishKeys {
     const streams = this.#streams;
     return {
-      internalToken: this.#internalToken,
+      isTranscoder: (stream, presented) => this.#credentials.accepts(stream, presented),
       openIngest: this.#options.openIngest ?? false,
       streamKeys: (stream) => {
         const entry = streams.get(stream);
@@ -358,27 +399,31 @@ export class StreamManager {
   }
 
   /**
-   * Declares a stream. Pulled streams and the test source start at once
-   * if the manager is started; pushed ones wait for their publisher.
+   * Adds a stream at run time (the stream API). Pulled streams start at
+   * once if the manager is started; pushed ones wait for their publisher.
+   * A pulled file must be in {@link PullLimits.mediaDirectories}; a file
+   * that is missing, unreadable or elsewhere gets the same answer.
    * @returns its summary.
    * @throws StreamExistsError if the name is taken.
+   * @throws StreamLimitError if {@link PullLimits.maxStreams} pulled streams exist.
    * @throws InvalidStreamError if the name, the key or the source cannot be used
-   *   (e.g. an SRT key that is not 10 to 79 characters, a file that does not exist).
+   *   (e.g. an SRT key that is not 10 to 79 characters, a scheme that is
+   *   not accepted, a file outside the media directories).
    */
   async add(stream: ManagedStream): Promise<StreamSummary> {
     this.#validate(stream);
     const { source } = stream;
-    if (source.type === 'pull' && isLocalPath(source.url)) {
-      const path = source.url.replace(/^file:(\/\/)?/i, '');
-      try {
-        await access(path);
-      } catch {
-        throw new InvalidStreamError(`file ${path} does not exist or cannot be read`);
-      }
+    let pullInput: PullInput | undefined;
+    if (source.type === 'pull') {
+      this.#checkPullCount();
+      pullInput = await this.#resolvePull(stream.name, source, this.#options.pull?.mediaDirectories ?? []);
+      // Checked again: another may have been added while the file was checked.
+      this.#checkPullCount();
     }
     // Checked again: the name may have been taken while the file was checked.
     this.#validate(stream);
     const entry = this.#register(stream);
+    entry.pullInput = pullInput;
     if (this.#originUrl !== undefined) await this.#activate(entry);
     return this.#summary(entry);
   }
@@ -392,7 +437,31 @@ export class StreamManager {
   declare(streams: readonly ManagedStream[]): void {
     for (const stream of streams) {
       this.#validate(stream);
+      if (stream.source.type === 'pull') {
+        this.#checkPullCount();
+        try {
+          checkPullSource(stream.source);
+        } catch (error) {
+          if (error instanceof PullSourceError) throw new InvalidStreamError(`stream ${stream.name}: ${error.message}`);
+          throw error;
+        }
+      }
       this.#register(stream);
+    }
+  }
+
+  #checkPullCount(): void {
+    const max = this.#options.pull?.maxStreams ?? 16;
+    const pulled = [...this.#streams.values()].filter((entry) => entry.config.source.type === 'pull').length;
+    if (pulled >= max) throw new StreamLimitError(`at most ${max} pulled streams may run (pull.maxStreams); remove one first`);
+  }
+
+  async #resolvePull(name: string, source: PullSourceConfig, mediaDirectories: readonly string[] | 'any'): Promise<PullInput> {
+    try {
+      return await resolvePullInput(source, { mediaDirectories });
+    } catch (error) {
+      if (error instanceof PullSourceError) throw new InvalidStreamError(`stream ${name}: ${error.message}`);
+      throw error;
     }
   }
 
@@ -464,8 +533,8 @@ export class StreamManager {
       const ingest = new RtmpIngest({
         port: rtmp.port,
         host: rtmp.host,
+        limits: rtmp.limits,
         logger: this.#logger,
-        internalToken: this.#internalToken,
         authorize: (request) => this.#authorizeRtmp(request),
         onPublish: (publisher) => this.#onRtmpPublish(publisher),
         onUnpublish: (publisher) => this.#onRtmpUnpublish(publisher),
@@ -574,6 +643,7 @@ export class StreamManager {
       manifest: undefined,
       renditions: [],
       ingestBitrate: 0,
+      pullInput: undefined,
     };
     this.#streams.set(stream.name, entry);
     return entry;
@@ -610,12 +680,29 @@ export class StreamManager {
         this.#setState(entry, 'offline', `waiting for an SRT caller on port ${source.port}`);
         return;
       case 'pull': {
-        const inputArgs = pullInputArgs(source.url, source.loop ?? false, source.inputArgs, this.#options.inputTimeout);
-        const input = { url: source.url, inputArgs };
+        let pulled = entry.pullInput;
+        if (pulled === undefined) {
+          try {
+            // Declared in the config file: the operator's, any readable file.
+            pulled = await this.#resolvePull(name, source, 'any');
+          } catch (error) {
+            if (!(error instanceof InvalidStreamError)) throw error;
+            this.#setState(entry, 'error', error.message);
+            return;
+          }
+          entry.pullInput = pulled;
+        }
+        const input = pulled;
+        const timeout = this.#options.inputTimeout;
+        const secrets = input.kind === 'url' ? urlSecrets(input.url) : [];
+        const label = input.kind === 'url' ? redactUrl(input.url.href) : input.path;
         this.#begin(entry, {
-          input,
-          probe: (signal) => this.#probe(input, signal),
+          input: pullInvocation(input, { timeout }),
+          // A pulled input waits its turn: probes of many streams at once would hold a process each.
+          probe: (signal) =>
+            this.#probes.add(() => this.#probe({ ...pullInvocation(input, { timeout, forProbe: true }), label }, signal, secrets), { signal }),
           finite: !(source.loop ?? false),
+          secrets,
         });
         return;
       }
@@ -632,22 +719,35 @@ export class StreamManager {
     }
   }
 
-  #probe(input: { url: string; inputArgs?: readonly string[] }, signal: AbortSignal): Promise<InputProbe> {
+  #probe(input: ProbeTarget, signal: AbortSignal, secrets: readonly string[] = []): Promise<InputProbe> {
     return probeInput(input, {
       ffprobePath: this.#options.ffprobePath,
       timeout: (this.#options.inputTimeout ?? 10) * 1000 + 5000,
       signal,
+      redact: secrets,
     });
   }
 
-  async #authorizeRtmp({ stream, key }: RtmpPublishRequest): Promise<PublishDecision> {
+  async #authorizeRtmp({ stream, key, ip }: RtmpPublishRequest): Promise<PublishDecision> {
+    const limiter = this.#options.keyFailures;
+    // `address:port` (IPv6 addresses have colons of their own).
+    const client = clientKey(ip.replace(/:\d+$/, ''));
+    if (limiter !== undefined && limiter.retryAfter(client) > 0) {
+      return { accept: false, code: 'wrong-key', reason: `too many wrong stream keys or stream names from this address; refused unchecked` };
+    }
     const entry = this.#streams.get(stream);
     if (entry === undefined || entry.config.source.type !== 'rtmp') {
+      // Guessing names is guessing keys: it counts the same, and takes as long.
+      if (key !== undefined) await (await decoyKeyRing()).verify(key);
+      limiter?.fail(client);
       return { accept: false, code: 'unknown-stream', reason: `no stream ${stream} is declared for RTMP publishing` };
     }
     if (entry.keys !== null) {
       if (key === undefined) return { accept: false, code: 'missing-key', reason: `stream ${stream} needs its stream key` };
-      if (!(await entry.keys.verify(key))) return { accept: false, code: 'wrong-key', reason: `wrong stream key for stream ${stream}` };
+      if (!(await entry.keys.verify(key))) {
+        limiter?.fail(client);
+        return { accept: false, code: 'wrong-key', reason: `wrong stream key for stream ${stream}` };
+      }
     }
     if (entry.session !== undefined && !entry.session.ended) {
       return { accept: false, code: 'busy', reason: `stream ${stream} already has a publisher` };
@@ -657,23 +757,22 @@ export class StreamManager {
 
   #onRtmpPublish(publisher: RtmpPublisher): void {
     const entry = this.#streams.get(publisher.stream);
-    const rtmp = this.#rtmp;
-    if (entry === undefined || rtmp === undefined) {
+    if (entry === undefined) {
       publisher.disconnect();
       return;
     }
-    const input = {
-      url: rtmp.playUrl(publisher.stream),
-      inputArgs: [
-        ...['-rw_timeout', String((this.#options.inputTimeout ?? 10) * 1_000_000)],
-        // The FLV header announces audio and video whatever the publisher
-        // sends; without a bound, a video-only publisher would hold probe
-        // and transcoder 5 s each waiting for audio. Codec headers come
-        // first on RTMP, so 1.5 s of media is plenty.
-        ...['-analyzeduration', '1500000'],
-      ],
-    };
-    this.#begin(entry, { input, probe: (signal) => this.#probe(input, signal), publisher, finite: false });
+    const { feed } = publisher;
+    this.#begin(entry, {
+      // The publish as FLV on the transcoder's stdin: no network input, no secret in its
+      // command line. Probed already (#probeFeed); the bound keeps ffmpeg from holding 5 s
+      // of FLV (its default analyzeduration) as a backlog for the whole session.
+      input: { args: ['-f', 'flv', '-analyzeduration', '1000000', '-i', 'pipe:0'] },
+      probe: (signal) => this.#probeFeed(feed, signal, 'flv'),
+      feed,
+      publisher,
+      // ffmpeg reads to the end of its stdin only when the publish is over.
+      finite: true,
+    });
   }
 
   #onRtmpUnpublish(publisher: RtmpPublisher): void {
@@ -691,24 +790,24 @@ export class StreamManager {
       // The stream was probed already (#probeFeed); without a bound the transcoder would sit on
       // 5 s of MPEG-TS (ffmpeg's default analyzeduration) before its first output, and that
       // backlog would stay between capture and availabilityStartTime for the whole session.
-      input: { url: 'pipe:0', inputArgs: ['-f', 'mpegts', '-analyzeduration', '1000000'] },
+      input: { args: ['-f', 'mpegts', '-analyzeduration', '1000000', '-i', 'pipe:0'] },
       probe: (signal) => this.#probeFeed(feed, signal),
       feed,
       finite: true,
     });
   }
 
-  /** Probes an SRT publish from its first second, written to a temporary file. */
-  async #probeFeed(feed: TsFeed, signal: AbortSignal): Promise<InputProbe> {
+  /** Probes a pushed publish (SRT's MPEG-TS, RTMP's FLV) from its first second, written to a temporary file. */
+  async #probeFeed(feed: MediaFeed, signal: AbortSignal, format: 'mpegts' | 'flv' = 'mpegts'): Promise<InputProbe> {
+    const [who, what] = format === 'flv' ? ['RTMP publisher', 'RTMP stream'] : ['SRT caller', 'SRT stream'];
     const head = await feed.head();
-    if (head.length === 0) throw new InputError('the SRT caller left before sending any data');
-    const directory = await mkdtemp(join(tmpdir(), 'llstream-srt-'));
-    const file = join(directory, 'head.ts');
+    if (head.length === 0) throw new InputError(`the ${who} left before sending any data`);
+    const directory = await mkdtemp(join(tmpdir(), `llstream-${format === 'flv' ? 'rtmp' : 'srt'}-`));
+    const file = join(directory, `head.${format === 'flv' ? 'flv' : 'ts'}`);
     try {
       await writeFile(file, head);
-      return await this.#probe({ url: file, inputArgs: ['-f', 'mpegts'] }, signal);
+      return await this.#probe({ args: ['-f', format, '-protocol_whitelist', 'file', '-i', `file:${file}`], label: `the ${what}` }, signal);
     } catch (error) {
-      if (error instanceof InputError) throw new InputError(error.message.replace(`input ${file}`, 'the SRT stream'));
       throw error;
     } finally {
       await rm(directory, { recursive: true, force: true });
@@ -728,6 +827,8 @@ export class StreamManager {
       supervisor: undefined,
       speed: undefined,
       captureClock: new CaptureClock(),
+      credential: this.#credentials.issue(entry.config.name),
+      stalled: false,
       ended: false,
       finished: Promise.resolve(),
     };
@@ -753,7 +854,7 @@ export class StreamManager {
     const transcode = plan.transcode ?? this.#options.transcode;
     const { latency } = this.#options;
     const supervision = { ...this.#options.supervision, ...plan.supervision };
-    const argsFor = (tag: string): string[] =>
+    const argsFor = (tag: string): FfmpegInvocation =>
       buildTranscodeArgs({
         input: plan.input,
         probe,
@@ -762,7 +863,7 @@ export class StreamManager {
         originUrl,
         stream: name,
         runTag: tag,
-        ingestKey: this.#internalToken,
+        ingestToken: session.credential.token,
         subtitleOutputs: this.#options.subtitleOutputs?.({ stream: name, probe, runTag: tag, originUrl }) ?? [],
       });
     try {
@@ -778,7 +879,7 @@ export class StreamManager {
       logger: this.#logger.child({ stream: name, session: session.id }),
       endOnSuccess: plan.finite,
       stdin: plan.feed === undefined ? 'ignore' : 'pipe',
-      redact: [this.#internalToken, ...(entry.srtPassphrase === undefined ? [] : [entry.srtPassphrase])],
+      redact: [session.credential.token, ...(plan.secrets ?? []), ...(entry.srtPassphrase === undefined ? [] : [entry.srtPassphrase])],
       args: () => {
         const tag = runTag();
         session.runTags.push(tag);
@@ -813,10 +914,13 @@ export class StreamManager {
       case 'running':
         if (entry.state !== 'live') this.#setState(entry, 'starting', 'transcoding; waiting for the first manifest');
         return;
-      case 'backoff':
+      case 'backoff': {
         this.#options.metrics?.ffmpegRestarted(entry.config.name);
-        this.#setState(entry, 'starting', `transcoder exited (${describeExit(status)}); restart ${status.consecutiveFailures} of ${maxRestarts}`);
+        const why = session.stalled ? `delivered nothing for ${this.#stallTimeout(entry)} s; restarted` : `exited (${describeExit(status)})`;
+        session.stalled = false;
+        this.#setState(entry, 'starting', `transcoder ${why}; restart ${status.consecutiveFailures} of ${maxRestarts}`);
         return;
+      }
       case 'ended':
         void this.#end(entry, session, 'offline', 'input ended');
         return;
@@ -837,6 +941,8 @@ export class StreamManager {
     if (entry.session === session) this.#setState(entry, state, reason);
     session.finished = (async () => {
       await session.supervisor?.stop();
+      // Stopped, its final manifest written: nothing may publish with its credential any more.
+      session.credential.revoke();
       session.feed?.end();
       // A publisher whose stream failed or was removed is let go too.
       session.publisher?.disconnect();
@@ -874,6 +980,7 @@ export class StreamManager {
   }
 
   #tick(): void {
+    const now = performance.now();
     this.#ticks += 1;
     const sample = this.#ticks % 4 === 0;
     for (const entry of this.#streams.values()) {
@@ -896,7 +1003,33 @@ export class StreamManager {
         this.#setState(entry, 'live', null);
       }
       if (sample && this.#options.ingestMeter !== undefined) entry.ingestBitrate = this.#options.ingestMeter.bitrate(name);
+      this.#watch(entry, now);
     }
+  }
+
+  /** Stall timeout of `entry`'s stream, seconds: the option, and at least 4 segment durations. */
+  #stallTimeout(entry: Entry): number {
+    const segment = this.#options.store.stream(entry.config.name)?.segmentDuration ?? 1;
+    return Math.max(this.#options.stallTimeout ?? 6, 4 * segment);
+  }
+
+  /**
+   * The watchdog: a live stream whose transcoder delivered nothing for the
+   * stall timeout is not live (its players get 404s): its transcoder is
+   * restarted (once; the stream is `starting` until the new run's manifest).
+   * A publisher's timestamp jump that makes ffmpeg drop every frame, or a
+   * hung input, ends here.
+   */
+  #watch(entry: Entry, now: number): void {
+    const session = entry.session;
+    const supervisor = session?.supervisor;
+    if (entry.state !== 'live' || session === undefined || session.ended || supervisor?.state !== 'running') return;
+    const lastIngestAt = this.#options.store.stream(entry.config.name)?.lastIngestAt;
+    if (lastIngestAt === undefined || now - lastIngestAt < this.#stallTimeout(entry) * 1000) return;
+    session.stalled = true;
+    this.#logger.warn({ stream: entry.config.name, session: session.id, seconds: this.#stallTimeout(entry) }, 'transcoder delivered nothing; restarting it');
+    this.#setState(entry, 'starting', `transcoder delivered nothing for ${this.#stallTimeout(entry)} s; restarting it`);
+    supervisor.restart();
   }
 
   #summary(entry: Entry): StreamSummary {
@@ -942,7 +1075,7 @@ export class StreamManager {
               lastExit:
                 exit === undefined
                   ? null
-                  : { code: exit.code, signal: exit.signal, at: exit.at, lastLines: exit.lastLines.map((line) => line.split(this.#internalToken).join('***')) },
+                  : { code: exit.code, signal: exit.signal, at: exit.at, lastLines: [...exit.lastLines] },
             },
       manifest: `/live/${config.name}/${MANIFEST}`,
     };

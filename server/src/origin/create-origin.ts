@@ -8,7 +8,9 @@ import type { LatencyConfig, StreamConfig, TranscodeConfig } from '../config/con
 import { defaultConfig } from '../config/load-config.js';
 import { IngestMeter } from '../ingest/ingest-meter.js';
 import { DEFAULT_CLOCK_SKEW } from '../auth/signed-urls.js';
-import { InvalidStreamError, StreamManager, type SupervisionOptions } from '../ingest/stream-manager.js';
+import { FailureLimiter } from '../auth/failure-limiter.js';
+import type { DEFAULT_RTMP_LIMITS, RtmpLimits } from '../ingest/rtmp-server.js';
+import { InvalidStreamError, StreamManager, type PullLimits, type SupervisionOptions } from '../ingest/stream-manager.js';
 import { checkTestSource, type TestSourceOptions } from '../ingest/test-source.js';
 import { OriginMetrics } from '../metrics/origin-metrics.js';
 import { captureReferenceFixup } from '../packaging/capture-reference.js';
@@ -22,7 +24,9 @@ import { NO_STORE } from './cache-control.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { healthRoute } from './health-route.js';
 import { ingestRoutes } from './ingest-routes.js';
+import { capConnectionsPerClient } from './connection-cap.js';
 import { metricsRoute } from './metrics-route.js';
+import type { OperatorAccess } from './operator-access.js';
 import { playbackRoutes } from './playback-routes.js';
 import { subtitleRoutes } from './subtitle-routes.js';
 import { timeRoute } from './time-route.js';
@@ -79,17 +83,29 @@ export interface OriginOptions {
   streams?: StreamConfig[];
   /** Ladder, codec and segment duration of every stream. @defaultValue the config defaults */
   transcode?: TranscodeConfig;
-  /** RTMP listener, started when a stream uses RTMP; false for none. @defaultValue port 1935, all addresses */
-  rtmp?: { port: number; host?: string } | false;
+  /**
+   * RTMP listener, started when a stream uses RTMP; false for none. `limits`
+   * bound what a connection may send before and after its publish is
+   * accepted ({@link RtmpLimits}).
+   * @defaultValue port 1935, the address of `host`, {@link DEFAULT_RTMP_LIMITS}
+   */
+  rtmp?: { port: number; host?: string; limits?: RtmpLimits } | false;
   /** Run SRT listeners for streams with an `srt` source. @defaultValue true */
   srt?: boolean;
+  /** Address SRT listeners bind. @defaultValue the address of `host` */
+  srtHost?: string;
+  /** Pulled streams: media directories of the API, how many, probes at once. @defaultValue API pulls URLs only, 16 streams, 2 probes */
+  pull?: PullLimits;
   /** ffmpeg and ffprobe binaries of the streams. @defaultValue `ffmpeg` and `ffprobe` on PATH */
   ffmpeg?: { path?: string; ffprobePath?: string };
   /** Restart timing and cap of every stream's ffmpeg. @defaultValue 5 restarts in a row, from 0.5 s doubling */
   supervision?: SupervisionOptions;
   /** Longest wait for a pulled or published input to answer, seconds (probe and ffmpeg's network reads). @defaultValue 10 s */
   inputTimeout?: number;
-  /** Bearer token `/api/*` requires. @defaultValue none: open */
+  /**
+   * Bearer token `/api/*` and the details of `/healthz` require.
+   * @defaultValue none: both answer only requests from this host that came through no proxy
+   */
   apiToken?: string;
   /**
    * Signed playback URLs (see `PLAYBACK_TOKEN_PATTERN`): the secrets tokens
@@ -142,6 +158,24 @@ export interface OriginLimits {
   maxHeldPerClient?: number;
   /** Longest request target (path and query), characters (414 beyond; Node answers 431 past 16 KiB of headers). @defaultValue 2048 */
   maxUrlLength?: number;
+  /** A stream API request body must have arrived within this long, ms, however it trickles (408). @defaultValue 10 000 ms */
+  requestBodyTimeout?: number;
+  /**
+   * Connections one client address (an IPv6 /64) may hold open at once;
+   * the next is answered 429 and closed. A page plays over about 6 (the
+   * browser's HTTP/1.1 limit per origin); a CDN edge holds more.
+   * @defaultValue 256
+   */
+  maxConnectionsPerClient?: number;
+  /**
+   * Wrong stream keys (HTTP ingest, RTMP) and API tokens one client address
+   * may present per minute; then it gets 429 (RTMP: refused) without any
+   * check until the minute has passed.
+   * @defaultValue 10
+   */
+  maxKeyFailuresPerMinute?: number;
+  /** A live stream whose transcoder delivered nothing this long is restarted, ms (at least 4 segment durations). @defaultValue 6000 ms */
+  transcoderStallTimeout?: number;
 }
 
 /** Resolved {@link OriginLimits}. */
@@ -153,6 +187,10 @@ const DEFAULT_LIMITS: Required<OriginLimits> = {
   maxManifestBytes: 1024 * 1024,
   maxHeldPerClient: 64,
   maxUrlLength: 2048,
+  requestBodyTimeout: 10_000,
+  maxConnectionsPerClient: 256,
+  maxKeyFailuresPerMinute: 10,
+  transcoderStallTimeout: 6000,
 };
 
 /** Which methods each route family answers, for 405s. */
@@ -219,6 +257,10 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   let closing: Promise<void> | undefined;
 
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const host = options.host ?? '0.0.0.0';
+  // One count of wrong keys and tokens per client, whichever door they were tried at.
+  const keyFailures = new FailureLimiter({ maxFailures: limits.maxKeyFailuresPerMinute, window: 60_000 });
+  const operator: OperatorAccess = { token: options.apiToken, limiter: keyFailures };
   // Fastify's own logger type keeps the instance's type the default one the route plugins take.
   const fastifyLogger: FastifyBaseLogger = logger;
   const app = Fastify({
@@ -230,9 +272,13 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     // bodies out themselves. (With a serverFactory, Fastify leaves the
     // server's timeouts to it.)
     serverFactory: (handler) =>
-      http
-        .createServer({ headersTimeout: limits.headersTimeout, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeout) }, handler)
-        .setTimeout(limits.connectionTimeout),
+      capConnectionsPerClient(
+        http
+          .createServer({ headersTimeout: limits.headersTimeout, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeout) }, handler)
+          .setTimeout(limits.connectionTimeout),
+        limits.maxConnectionsPerClient,
+        logger,
+      ),
     // Request logs would be several lines a second per publisher and
     // viewer; the routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
@@ -254,12 +300,13 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    // The status's own phrase, not the error class: a body names the problem, never the framework behind it.
     return reply
       .code(statusCode)
       .header('cache-control', NO_STORE)
-      .send({ statusCode, error: statusCode >= 500 ? 'Internal Server Error' : error.name, message: error.message });
+      .send({ statusCode, error: http.STATUS_CODES[statusCode] ?? 'Error', message: statusCode >= 500 ? 'the origin failed to answer this request' : error.message });
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
@@ -290,14 +337,19 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     ingestMeter,
     ffmpegPath: options.ffmpeg?.path,
     ffprobePath: options.ffmpeg?.ffprobePath,
-    rtmp: options.rtmp,
+    // The publish listeners bind where the HTTP server does, unless told otherwise.
+    rtmp: options.rtmp === false ? false : { port: options.rtmp?.port ?? 1935, host: options.rtmp?.host ?? host, limits: options.rtmp?.limits },
     srt: options.srt,
+    srtHost: options.srtHost ?? host,
     openIngest: options.openIngest,
     metrics,
     supervision: options.supervision,
     inputTimeout: options.inputTimeout,
+    pull: options.pull,
+    stallTimeout: limits.transcoderStallTimeout / 1000,
+    keyFailures,
     // The input's text subtitle tracks, as WebVTT uploads from the same ffmpeg.
-    subtitleOutputs: ({ stream, probe, originUrl }) => subtitleOutputs(probe, originUrl, stream, { ingestKey: streams.publishKeys.internalToken }),
+    subtitleOutputs: ({ stream, probe, originUrl }) => subtitleOutputs(probe, originUrl, stream),
   });
   streams.declare(options.streams ?? []);
   const privateStreams = new Set(options.privateStreams ?? []);
@@ -313,7 +365,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   const subtitles = new SubtitlePackager({ store, logger });
   void app.register(ingestRoutes, {
     store,
-    keys: streams.publishKeys,
+    auth: { keys: streams.publishKeys, limiter: keyFailures },
     manifest: (stream) => ({
       latency,
       fixups: [subtitles.manifestFixup(stream), captureReferenceFixup(() => streams.captureReference(stream))],
@@ -323,8 +375,8 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     uploadIdleTimeout: limits.uploadIdleTimeout,
     maxUploadDuration: limits.maxUploadDuration,
   });
-  void app.register(subtitleRoutes, { packager: subtitles, keys: streams.publishKeys });
-  void app.register(apiRoutes, { streams, token: options.apiToken });
+  void app.register(subtitleRoutes, { packager: subtitles, auth: { keys: streams.publishKeys, limiter: keyFailures } });
+  void app.register(apiRoutes, { streams, access: operator, bodyTimeout: limits.requestBodyTimeout });
   void app.register(async (viewerFacing) => {
     await viewerFacing.register(cors, {
       origin: '*',
@@ -348,6 +400,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   });
   void app.register(metricsRoute, { metrics, token: options.metricsToken });
   void app.register(healthRoute, {
+    access: operator,
     report: () => ({
       status: 'ok' as const,
       uptime: (performance.now() - createdAt) / 1000,
@@ -373,7 +426,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       const source = options.testSource === false ? undefined : await checkTestSource(options.testSource);
       // A missing or broken sidecar file is a configuration error: nothing is bound.
       for (const stream of options.streams ?? []) for (const sidecar of stream.subtitles ?? []) await subtitles.attachSidecar(stream.name, sidecar);
-      await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
+      await app.listen({ port: options.port ?? 8080, host });
       url = urlOf(app.server.address() as AddressInfo);
       logger.info({ url }, 'origin listening');
       if (source !== undefined) {

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkIngestKey, presentedKey, type PublishKeys } from '../auth/stream-keys.js';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ManifestError, prepareManifest, type ManifestInfo, type ManifestOptions } from '../packaging/manifest.js';
+import { StoreLimitError } from '../store/live-stream.js';
 import type { SegmentStore } from '../store/segment-store.js';
 import { SegmentTooLargeError } from '../store/segment.js';
 import { NO_STORE } from './cache-control.js';
+import { authorizeIngest, type IngestAuth } from './ingest-auth.js';
 import { checkFileName, checkStreamName } from './names.js';
 
 /** Options of {@link ingestRoutes}. */
@@ -51,12 +52,13 @@ export interface IngestRoutesOptions {
    */
   manifest?: (stream: string) => ManifestOptions;
   /**
-   * Publish keys: every request must present the stream's key or the
-   * origin's internal token (`Authorization: Bearer KEY` or `?key=KEY`),
-   * else 401 (none) or 403 (wrong) before any byte is read.
+   * Publish keys: every request must present the stream's key or its
+   * transcoder's credential (`Authorization: Bearer KEY` or `?key=KEY`),
+   * else 401 (none), 403 (wrong) or 429 (too many wrong ones lately) before
+   * any byte is read (see {@link authorizeIngest}).
    * @defaultValue no key check
    */
-  keys?: PublishKeys;
+  auth?: IngestAuth;
 }
 
 interface IngestParams {
@@ -147,18 +149,30 @@ function sendError(reply: FastifyReply, statusCode: number, error: string, messa
 }
 
 /**
- * Answers an upload the origin stopped reading midway (413, 408), then
+ * Answers an upload the origin stopped reading midway (413, 408, 507), then
  * closes the connection. What the client still sends is read and thrown
  * away for up to a second first: closing a socket with unread data makes
  * the kernel send a reset, and the client could lose the answer.
  */
-function refuseUpload(request: FastifyRequest, reply: FastifyReply, statusCode: 408 | 413, message: string): FastifyReply {
+function refuseUpload(request: FastifyRequest, reply: FastifyReply, statusCode: 408 | 413 | 507, message: string): FastifyReply {
   const socket = request.raw.socket;
   reply.raw.once('finish', () => {
     request.raw.resume();
     setTimeout(() => socket.destroy(), 1000).unref();
   });
-  return sendError(reply, statusCode, statusCode === 413 ? 'Payload Too Large' : 'Request Timeout', message);
+  return sendError(reply, statusCode, REFUSAL_ERRORS[statusCode], message);
+}
+
+const REFUSAL_ERRORS = { 408: 'Request Timeout', 413: 'Payload Too Large', 507: 'Insufficient Storage' } as const;
+
+/**
+ * Answers an upload the store has no room for (see {@link StoreLimitError}):
+ * 507, or 413 if the upload alone is larger than the bound. The store has
+ * dropped the segment already.
+ */
+function refuseForStoreLimit(request: FastifyRequest, reply: FastifyReply, log: FastifyBaseLogger, error: StoreLimitError, bytes: number): FastifyReply {
+  log.error({ bound: error.bound, limit: error.limit, bytes }, 'segment upload refused: store memory bound; segment dropped');
+  return refuseUpload(request, reply, error.tooLarge ? 413 : 507, error.message);
 }
 
 /** Content-Length of a request, if it sent a valid one. */
@@ -178,7 +192,8 @@ function declaredLength(request: FastifyRequest): number | undefined {
  * manifest is buffered whole, fixed up and then swapped in. Bad names get
  * 400 before any byte is stored; a missing or wrong key 401/403; a body
  * over its limit 413, a stalled or endless one 408 (see
- * {@link IngestRoutesOptions}); a manifest that is not a usable MPD 400,
+ * {@link IngestRoutesOptions}); a segment the store has no room for 507
+ * (see {@link StoreLimitError}); a manifest that is not a usable MPD 400,
  * and the previous manifest stays.
  */
 export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
@@ -204,19 +219,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
       sendError(reply, 400, 'Bad Request', kind.problem);
       return undefined;
     }
-    if (options.keys !== undefined) {
-      const check = await checkIngestKey(options.keys, params.stream, presentedKey(request.headers, request.query));
-      if (check !== 'ok') {
-        request.log.warn({ stream: params.stream, file: params.file, ip: request.ip, reason: `${check} stream key` }, 'ingest refused');
-        if (check === 'missing') {
-          reply.header('www-authenticate', 'Bearer realm="llstream ingest"');
-          sendError(reply, 401, 'Unauthorized', `publishing to stream ${params.stream} needs its stream key (Authorization: Bearer KEY or ?key=KEY)`);
-        } else {
-          sendError(reply, 403, 'Forbidden', `wrong stream key for stream ${params.stream}`);
-        }
-        return undefined;
-      }
-    }
+    if (options.auth !== undefined && !(await authorizeIngest(request, reply, options.auth, params.stream, params.file))) return undefined;
     return kind;
   };
 
@@ -271,8 +274,27 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
         return reply.code(204).send();
       }
 
-      const segment = store.beginSegment(stream, file);
-      const outcome = await receiveBody(request.raw, (chunk) => segment.append(chunk), limits);
+      let segment;
+      try {
+        segment = store.beginSegment(stream, file);
+      } catch (error) {
+        if (!(error instanceof StoreLimitError)) throw error;
+        return refuseForStoreLimit(request, reply, log, error, 0);
+      }
+      let storeLimit: StoreLimitError | undefined;
+      const outcome = await receiveBody(
+        request.raw,
+        (chunk) => {
+          try {
+            segment.append(chunk);
+          } catch (error) {
+            if (error instanceof StoreLimitError) storeLimit = error;
+            throw error;
+          }
+        },
+        limits,
+      );
+      if (storeLimit !== undefined) return refuseForStoreLimit(request, reply, log, storeLimit, segment.byteLength);
       if (outcome === 'complete') {
         segment.finish();
         log.debug(

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { checkIngestKey, presentedKey, type PublishKeys } from '../auth/stream-keys.js';
 import { LANGUAGE_PATTERN, SUBTITLE_TRACK_ID_PATTERN, type SubtitlePackager } from '../packaging/subtitles/subtitle-packager.js';
 import { NO_STORE } from './cache-control.js';
+import { authorizeIngest, type IngestAuth } from './ingest-auth.js';
 import { checkStreamName } from './names.js';
 
 /** Options of {@link subtitleRoutes}. */
 export interface SubtitleRoutesOptions {
   packager: SubtitlePackager;
-  /** Publish keys, checked like the other ingest routes'. @defaultValue no key check */
-  keys?: PublishKeys | undefined;
+  /** Publish keys and the limit on wrong ones, checked like the other ingest routes'. @defaultValue no key check */
+  auth?: IngestAuth | undefined;
 }
 
 interface SubtitleParams {
@@ -33,10 +33,11 @@ function sendError(reply: FastifyReply, statusCode: number, error: string, messa
  * and publisher run (ffmpeg's `webvtt` muxer with `-method PUT`, see
  * `subtitleOutputs`). Each piece goes to the {@link SubtitlePackager} as it
  * arrives; 204 when the upload ends. Bad names or languages get 400, a
- * missing or wrong key 401/403, before anything is stored.
+ * missing or wrong key 401/403 (429 after too many wrong ones), before
+ * anything is stored.
  */
 export async function subtitleRoutes(app: FastifyInstance, options: SubtitleRoutesOptions): Promise<void> {
-  const { packager, keys } = options;
+  const { packager, auth } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
@@ -59,17 +60,7 @@ export async function subtitleRoutes(app: FastifyInstance, options: SubtitleRout
       if (label !== undefined && (typeof label !== 'string' || label.length > 200 || /[\u0000-\u001f]/.test(label))) {
         return sendError(reply, 400, 'Bad Request', 'label must be at most 200 characters without control characters');
       }
-      if (keys !== undefined) {
-        const check = await checkIngestKey(keys, stream, presentedKey(request.headers, request.query));
-        if (check !== 'ok') {
-          request.log.warn({ stream, file, ip: request.ip, reason: `${check} stream key` }, 'ingest refused');
-          if (check === 'missing') {
-            reply.header('www-authenticate', 'Bearer realm="llstream ingest"');
-            return sendError(reply, 401, 'Unauthorized', `publishing to stream ${stream} needs its stream key (Authorization: Bearer KEY or ?key=KEY)`);
-          }
-          return sendError(reply, 403, 'Forbidden', `wrong stream key for stream ${stream}`);
-        }
-      }
+      if (auth !== undefined && !(await authorizeIngest(request, reply, auth, stream, file))) return reply;
 
       let upload;
       try {

@@ -1,6 +1,7 @@
 import { defaultConfig } from '../config/load-config.js';
 import type { LadderRung, LatencyConfig, TranscodeConfig } from '../config/config-schema.js';
 import { CAPTURE_FILTER_NAME } from '../packaging/capture-reference.js';
+import { fdTextPath, type FfmpegInvocation } from './ffmpeg-supervisor.js';
 import type { InputProbe, ProbedAudio, ProbedVideo } from './probe-input.js';
 
 /** Font for the burned-in time text: Debian/Ubuntu package `fonts-dejavu-core`. */
@@ -81,13 +82,13 @@ export interface AacLayout {
  */
 export type ExtraOutputArgs = readonly string[];
 
-/** The input of a transcode: a URL or file ffmpeg reads, or the built-in test pattern. */
+/** The input of a transcode: what a source built (`pullInvocation`, a feed on stdin), or the built-in test pattern. */
 export type TranscodeInput =
   | {
-      /** Anything ffmpeg reads: `rtmp://`, `srt://`, `rtsp://`, `http(s)://`, a file. */
-      url: string;
-      /** ffmpeg input options placed before `-i` (e.g. `-stream_loop -1 -re`). */
-      inputArgs?: readonly string[];
+      /** Input options and `-i` with its URL, e.g. `['-f', 'flv', '-i', 'pipe:0']`. */
+      args: readonly string[];
+      /** Texts the input reads from file descriptors (see `FfmpegInvocation.fdTexts`): the first ones of the run. */
+      fdTexts?: readonly string[];
     }
   | {
       /** The 1280x720 30 fps `testsrc2` + 1 kHz tone, stamped with the capture time ({@link timecodeFilterGraph}). */
@@ -108,12 +109,13 @@ export interface TranscodeArgsOptions {
   /** Tag put into every segment name of this ffmpeg run (see `runTag`). */
   runTag: string;
   /**
-   * Key the origin's ingest route requires, sent on every upload as
-   * `Authorization: Bearer {key}` (ffmpeg cannot put a query string on
-   * segment URLs, only on the manifest's). Characters: the token68 set
-   * `[A-Za-z0-9._~+/=-]`.
+   * Credential the origin's ingest route requires (the session's, see
+   * `IngestCredentials`), sent on every upload of every output as
+   * `Authorization: Bearer {token}`. It reaches ffmpeg in a preset file on
+   * a file descriptor ({@link ingestCredentialPresets}), never in the
+   * command line. Characters: the token68 set `[A-Za-z0-9._~+/=-]`.
    */
-  ingestKey?: string;
+  ingestToken?: string;
   /** More outputs of the same process (subtitle tracks), each from its `-map` to its URL. */
   subtitleOutputs?: readonly ExtraOutputArgs[];
 }
@@ -237,13 +239,23 @@ function videoEncoderArgs(transcode: TranscodeConfig, renditions: Rendition[], f
   ];
 }
 
-/** The ingest key as an HTTP header option of ffmpeg's dash muxer (`:` escaped for ffmpeg's dictionary parser). */
-function ingestKeyArgs(key: string | undefined): string[] {
-  if (key === undefined) return [];
-  if (!/^[A-Za-z0-9._~+/=-]+$/.test(key)) throw new RangeError('ingest key must be token68 characters [A-Za-z0-9._~+/=-]');
-  // ffmpeg wants each header line to end in CRLF (else it warns on every request); the escaped
-  // colon, CR and LF survive av_dict_parse_string's unescaping.
-  return ['-http_opts', `headers=Authorization\\: Bearer ${key}\\\r\\\n`];
+const TOKEN68 = /^[A-Za-z0-9._~+/=-]+$/;
+
+/**
+ * The ffmpeg preset texts (`-fpre FILE`: `option=value` lines read while
+ * ffmpeg parses its options) that give an output the ingest credential as
+ * an `Authorization` header: the dash muxer's `http_opts` for the DASH
+ * output, the http protocol's `headers` for each further HTTP output.
+ * ffmpeg 5.1 has no other way to take an output option from anywhere but
+ * its command line; the preset's file is a pipe on a file descriptor
+ * (`FfmpegInvocation.fdTexts`). A preset line cannot end in CR LF, which
+ * ffmpeg then adds itself (with a warning the origin's log filter expects).
+ * @throws RangeError if `token` has characters outside the token68 set.
+ */
+export function ingestCredentialPresets(token: string): { dash: string; http: string } {
+  if (!TOKEN68.test(token)) throw new RangeError('ingest token must be token68 characters [A-Za-z0-9._~+/=-]');
+  // `:` is escaped for the dash muxer's dictionary parser (av_dict_parse_string).
+  return { dash: `http_opts=headers=Authorization\\: Bearer ${token}\n`, http: `headers=Authorization: Bearer ${token}\n` };
 }
 
 /**
@@ -263,13 +275,16 @@ function ingestKeyArgs(key: string | undefined): string[] {
  *   target latency and playback rates from `latency`), pushing with
  *   persistent chunked PUTs to `{originUrl}/ingest/{stream}/manifest.mpd`,
  *   segment names tagged with `runTag`;
- * - progress as key=value blocks on stdout once a second (`speed=1.01x`).
+ * - progress as key=value blocks on stdout once a second (`speed=1.01x`);
+ * - the ingest credential, if any, for every output in a preset on a file
+ *   descriptor ({@link ingestCredentialPresets}), after the input's own
+ *   texts: one for the DASH output, then one per subtitle output.
  *
- * @throws RangeError if the probe has no video, if the ingest key has
+ * @throws RangeError if the probe has no video, if the ingest token has
  *   characters a header cannot carry, or if AV1 would get a fractional
  *   number of frames per segment.
  */
-export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
+export function buildTranscodeArgs(options: TranscodeArgsOptions): FfmpegInvocation {
   const { input, probe, transcode, latency, originUrl, stream, runTag } = options;
   const video = probe.video;
   if (video === null) throw new RangeError(`stream ${stream}: the input has no video stream to make a ladder from`);
@@ -282,7 +297,8 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
         ...['-re', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${TEST_SOURCE_FRAME_RATE}`],
         ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'],
       ]
-    : [...(input.inputArgs ?? []), '-i', input.url];
+    : input.args;
+  const inputTexts = isTestSource ? [] : (input.fdTexts ?? []);
   // The test source's audio is the second input; a URL's tracks are streams of the first.
   const audioInput = isTestSource ? 1 : 0;
 
@@ -314,7 +330,11 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
   });
   const adaptationSets = ['id=0,streams=v', ...probe.audio.map((_, k) => `id=${k + 1},streams=${renditions.length + k}`)].join(' ');
 
-  return [
+  const extraOutputs = options.subtitleOutputs ?? [];
+  const presets = options.ingestToken === undefined ? undefined : ingestCredentialPresets(options.ingestToken);
+  // The credential presets come after the input's own texts.
+  const credential = (index: number): string[] => (presets === undefined ? [] : ['-fpre', fdTextPath(inputTexts.length + index)]);
+  const args = [
     ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
     ...['-progress', 'pipe:1', '-stats_period', '1'],
     ...inputArgs,
@@ -331,12 +351,15 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): string[] {
     // minutes that the stream ended (dynamic -> static) or restarted.
     ...['-update_period', String(Math.max(2, Math.ceil(2 * transcode.segmentDuration)))],
     ...['-utc_timing_url', `${originUrl}/time`, '-adaptation_sets', adaptationSets],
-    ...['-method', 'PUT', '-http_persistent', '1', ...ingestKeyArgs(options.ingestKey)],
+    ...['-method', 'PUT', '-http_persistent', '1', ...credential(0)],
     ...['-init_seg_name', `init-${runTag}-$RepresentationID$.m4s`],
     ...['-media_seg_name', `seg-${runTag}-$RepresentationID$-$Number%05d$.m4s`],
     `${originUrl}/ingest/${stream}/manifest.mpd`,
-    ...(options.subtitleOutputs ?? []).flat(),
+    // Each output's options come before its URL: the credential goes first.
+    ...extraOutputs.flatMap((output, k) => [...credential(1 + k), ...output]),
   ];
+  const fdTexts = [...inputTexts, ...(presets === undefined ? [] : [presets.dash, ...extraOutputs.map(() => presets.http)])];
+  return fdTexts.length === 0 ? { args } : { args, fdTexts };
 }
 
 /** Options of {@link buildTestSourceArgs}. */
@@ -358,8 +381,8 @@ export interface TestSourceArgsOptions {
   transcode?: TranscodeConfig;
   /** Target latency and playback rates for the manifest. @defaultValue the config defaults (1 s target) */
   latency?: LatencyConfig;
-  /** See {@link TranscodeArgsOptions.ingestKey}. */
-  ingestKey?: string;
+  /** See {@link TranscodeArgsOptions.ingestToken}. */
+  ingestToken?: string;
 }
 
 /**
@@ -368,7 +391,7 @@ export interface TestSourceArgsOptions {
  * time, transcoded to the ladder (by default 720p, 480p, 360p, 240p) and
  * published like any other input ({@link buildTranscodeArgs}).
  */
-export function buildTestSourceArgs(options: TestSourceArgsOptions): string[] {
+export function buildTestSourceArgs(options: TestSourceArgsOptions): FfmpegInvocation {
   const defaults = options.transcode === undefined || options.latency === undefined ? defaultConfig() : undefined;
   return buildTranscodeArgs({
     input: { testSource: { fontFile: options.fontFile } },
@@ -378,6 +401,6 @@ export function buildTestSourceArgs(options: TestSourceArgsOptions): string[] {
     originUrl: options.originUrl,
     stream: options.stream,
     runTag: options.runTag,
-    ...(options.ingestKey === undefined ? {} : { ingestKey: options.ingestKey }),
+    ...(options.ingestToken === undefined ? {} : { ingestToken: options.ingestToken }),
   });
 }

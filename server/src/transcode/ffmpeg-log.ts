@@ -24,16 +24,21 @@ export interface FfmpegLogOptions {
    * as data, such as the test pattern's capture times.
    */
   onLine?: (line: string) => void;
+  /** Secrets replaced by `***` in every line before anything else sees it (ffmpeg may print an input URL with its password). */
+  redact?: readonly string[] | undefined;
 }
 
 const LEVEL = /\[(trace|debug|verbose|info|warning|error|fatal|panic)\] /;
 
 /**
- * Messages ffmpeg 5.1 prints at error level that are expected with HTTP
- * output, logged at debug. "Cannot use rename": the dash muxer cannot
- * write-then-rename over HTTP; the origin swaps manifests atomically instead.
+ * Messages ffmpeg 5.1 prints at warning or error level that are expected
+ * with the origin's HTTP output, logged at debug. "Cannot use rename": the
+ * dash muxer cannot write-then-rename over HTTP; the origin swaps manifests
+ * atomically instead. "No trailing CRLF": the ingest credential reaches
+ * ffmpeg as a header in a preset file on a file descriptor (never in the
+ * command line), and a preset line cannot end in CR LF; ffmpeg adds it.
  */
-const EXPECTED = [/Cannot use rename on non file protocol/];
+const EXPECTED = [/Cannot use rename on non file protocol/, /No trailing CRLF found in HTTP header/];
 
 /**
  * Turns ffmpeg's stderr (started with `-loglevel level+info`) into log
@@ -47,6 +52,7 @@ export class FfmpegLog {
   #maxLineLength: number;
   #tailLines: number;
   #onLine: ((line: string) => void) | undefined;
+  #redact: readonly string[];
   #partial = '';
   #partialOverflow = false;
   #tail: string[] = [];
@@ -61,6 +67,7 @@ export class FfmpegLog {
     this.#maxLineLength = options.maxLineLength ?? 1000;
     this.#tailLines = options.tailLines ?? 10;
     this.#onLine = options.onLine;
+    this.#redact = (options.redact ?? []).filter((secret) => secret !== '');
   }
 
   /** The last lines seen, oldest first. */
@@ -95,7 +102,8 @@ export class FfmpegLog {
     this.#reportSuppressed();
   }
 
-  #line(line: string): void {
+  #line(raw: string): void {
+    const line = this.#redact.reduce((text, secret) => text.split(secret).join('***'), raw);
     this.#onLine?.(line);
     this.#tail.push(line);
     if (this.#tail.length > this.#tailLines) this.#tail.shift();

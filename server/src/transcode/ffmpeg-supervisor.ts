@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { FfmpegLog, type FfmpegLogOptions } from './ffmpeg-log.js';
+import { closeDescriptors, secretFileDescriptors } from './secret-files.js';
 
 /**
  * Lifecycle of a supervised ffmpeg:
@@ -50,12 +51,47 @@ export interface FfmpegProgress {
   frame: number | undefined;
 }
 
+/** First file descriptor of {@link FfmpegInvocation.fdTexts}: 0 to 2 are stdin, stdout and stderr. */
+const FIRST_TEXT_FD = 3;
+
+/**
+ * The path a child reads {@link FfmpegInvocation.fdTexts}`[index]` from
+ * (`/dev/fd/3`, `/dev/fd/4`, ...).
+ */
+export function fdTextPath(index: number): string {
+  return `/dev/fd/${FIRST_TEXT_FD + index}`;
+}
+
+/**
+ * The ffmpeg URL of the same pipe (`pipe:3`, ...), for an input: unlike
+ * {@link fdTextPath} it needs only the `pipe` protocol, so an input's
+ * `-protocol_whitelist` can leave `file` out.
+ */
+export function fdTextUrl(index: number): string {
+  return `pipe:${FIRST_TEXT_FD + index}`;
+}
+
+/** One ffmpeg run: its argument vector and the texts it reads from extra file descriptors. */
+export interface FfmpegInvocation {
+  args: string[];
+  /**
+   * Texts the child reads from file descriptors 3, 4, ... (the arguments
+   * name them with {@link fdTextPath} or {@link fdTextUrl}): secrets
+   * (ingest credentials, SRT passphrases, URLs with passwords) that must not
+   * be in the command line, which any local user can read from
+   * `/proc/PID/cmdline`. Each is an unlinked private file
+   * ({@link secretFileDescriptors}): only the process's own user can
+   * reach it, through the descriptor.
+   */
+  fdTexts?: readonly string[];
+}
+
 /** Options of {@link FfmpegSupervisor}. */
 export interface FfmpegSupervisorOptions {
   /** The ffmpeg binary (a path, or a name looked up on PATH). */
   command: string;
-  /** The arguments of each run, built afresh for every start. */
-  args: () => string[];
+  /** The arguments (and secret texts, see {@link FfmpegInvocation}) of each run, built afresh for every start. */
+  args: () => string[] | FfmpegInvocation;
   logger: Logger;
   /**
    * Delay before the first restart after an exit, ms; doubles with each
@@ -90,7 +126,7 @@ export interface FfmpegSupervisorOptions {
   stdin?: 'ignore' | 'pipe';
   /** Whether the child's stdout is a pipe (see `onSpawn`); always one with `onProgress`. @defaultValue `'ignore'` */
   stdout?: 'ignore' | 'pipe';
-  /** Secrets (stream keys, tokens) shown as `***` where the arguments are logged. */
+  /** Secrets (stream keys, tokens, URL passwords) shown as `***` where the arguments or ffmpeg's lines are logged or reported. */
   redact?: readonly string[];
   /** Called with each new child right after it is spawned (e.g. to feed its stdin). */
   onSpawn?: (child: ChildProcess) => void;
@@ -217,6 +253,17 @@ export class FfmpegSupervisor {
     clearTimeout(killTimer);
   }
 
+  /**
+   * Kills the running ffmpeg (SIGKILL: one that delivers nothing may not
+   * answer SIGTERM either) so that it is restarted as after any exit,
+   * with the usual backoff and failure count. Nothing happens unless it is
+   * `running`.
+   */
+  restart(): void {
+    if (this.#state !== 'running') return;
+    this.#child?.kill('SIGKILL');
+  }
+
   #redacted(args: string[]): string[] {
     const secrets = this.#options.redact.filter((secret) => secret !== '');
     return args.map((arg) => secrets.reduce((text, secret) => text.split(secret).join('***'), arg));
@@ -229,11 +276,20 @@ export class FfmpegSupervisor {
 
   #spawn(): void {
     const { command, args, logger, onProgress } = this.#options;
-    const child = spawn(command, args(), { stdio: [this.#options.stdin, onProgress === undefined ? this.#options.stdout : 'pipe', 'pipe'] });
+    const built = args();
+    const invocation = Array.isArray(built) ? { args: built } : built;
+    const texts = secretFileDescriptors(invocation.fdTexts ?? []);
+    let child: ChildProcess;
+    try {
+      child = spawn(command, invocation.args, { stdio: [this.#options.stdin, onProgress === undefined ? this.#options.stdout : 'pipe', 'pipe', ...texts] });
+    } finally {
+      // The child has its own copies.
+      closeDescriptors(texts);
+    }
     this.#child = child;
     this.#childStartedAt = performance.now();
     const childLogger = logger.child({ pid: child.pid });
-    const stderr = new FfmpegLog(childLogger, this.#options.log);
+    const stderr = new FfmpegLog(childLogger, { ...this.#options.log, redact: this.#options.redact });
     child.stderr?.on('data', (chunk: Buffer) => stderr.write(chunk));
     if (onProgress !== undefined) child.stdout?.on('data', progressReader(onProgress));
     // A child that exits while we write to it must not become an unhandled 'error'.

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { FfmpegInvocation } from './ffmpeg-supervisor.js';
+import { closeDescriptors, secretFileDescriptors } from './secret-files.js';
 
 /** An input that cannot be transcoded: unreadable, not answering, or without video. */
 export class InputError extends Error {
@@ -65,25 +67,12 @@ export interface ProbeOptions {
   timeout?: number;
   /** Aborts the probe (the ffprobe process is killed; rejects with the signal's reason). */
   signal?: AbortSignal;
+  /** Secrets (a URL's password) replaced by `***` in ffprobe's reason, which errors and the API show. */
+  redact?: readonly string[];
 }
 
-/** Input options only ffmpeg knows (with the number of values each takes): ffprobe would refuse them. */
-const FFMPEG_ONLY_INPUT_OPTIONS = new Map([
-  ['-re', 0],
-  ['-stream_loop', 1],
-  ['-readrate', 1],
-  ['-readrate_initial_burst', 1],
-]);
-
-/** `inputArgs` without the options ffprobe does not accept (`-re`, `-stream_loop N`, `-readrate R`). */
-export function probeInputArgs(inputArgs: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < inputArgs.length; i += 1) {
-    const skip = FFMPEG_ONLY_INPUT_OPTIONS.get(inputArgs[i]!);
-    if (skip === undefined) kept.push(inputArgs[i]!);
-    else i += skip;
-  }
-  return kept;
+function redact(text: string, secrets: readonly string[] = []): string {
+  return secrets.filter((secret) => secret !== '').reduce((result, secret) => result.split(secret).join('***'), text);
 }
 
 interface FfprobeStream {
@@ -170,27 +159,36 @@ function reason(stderr: string): string {
   return lines.at(-1) ?? 'ffprobe failed without a message';
 }
 
+/** What {@link probeInput} reads: an input's options and `-i` (and texts on file descriptors), and how to name it in errors. */
+export interface ProbeTarget extends FfmpegInvocation {
+  /** The input as errors name it, without secrets: e.g. a URL with its password replaced. */
+  label: string;
+}
+
 /**
  * Reads what an input holds with `ffprobe -show_streams` (JSON): its
  * video stream, every audio and every subtitle track.
- * @param input the URL or file ffmpeg will read, and the input options it
- *   will read it with (ffmpeg-only ones such as `-re` are left out for
- *   ffprobe, see {@link probeInputArgs}).
+ * @param input the input options ending in `-i URL`, as the transcoder
+ *   will read it but without ffmpeg-only options (`-re`, `-stream_loop`:
+ *   `pullInvocation` with `forProbe`), and the texts the input reads from
+ *   file descriptors (secrets stay out of ffprobe's command line too).
  * @throws InputError if the input cannot be read (the message carries
  *   ffprobe's reason, e.g. `No such file or directory`), does not answer
  *   within `timeout`, or has no video stream.
  * @throws Error if ffprobe itself cannot be started.
  */
-export async function probeInput(input: { url: string; inputArgs?: readonly string[] }, options: ProbeOptions = {}): Promise<InputProbe> {
+export async function probeInput(input: ProbeTarget, options: ProbeOptions = {}): Promise<InputProbe> {
   const { ffprobePath = 'ffprobe', timeout = 15_000, signal } = options;
-  const args = [
-    ...['-hide_banner', '-v', 'error', '-print_format', 'json', '-show_streams'],
-    ...probeInputArgs(input.inputArgs ?? []),
-    ...['-i', input.url],
-  ];
+  const args = [...['-hide_banner', '-v', 'error', '-print_format', 'json', '-show_streams'], ...input.args];
   const { stdout, stderr, code, timedOut } = await new Promise<{ stdout: string; stderr: string; code: number | null; timedOut: boolean }>(
     (resolve, reject) => {
-      const child = spawn(ffprobePath, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+      const texts = secretFileDescriptors(input.fdTexts ?? []);
+      let child;
+      try {
+        child = spawn(ffprobePath, args, { stdio: ['ignore', 'pipe', 'pipe', ...texts], signal });
+      } finally {
+        closeDescriptors(texts);
+      }
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
@@ -198,8 +196,8 @@ export async function probeInput(input: { url: string; inputArgs?: readonly stri
         timedOut = true;
         child.kill('SIGKILL');
       }, timeout);
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
       child.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         if (error.name === 'AbortError') reject(signal?.reason ?? error);
@@ -212,14 +210,14 @@ export async function probeInput(input: { url: string; inputArgs?: readonly stri
       });
     },
   );
-  if (timedOut) throw new InputError(`input ${input.url} did not answer within ${timeout / 1000} s`);
-  if (code !== 0) throw new InputError(`input ${input.url} cannot be read: ${reason(stderr)}`);
+  if (timedOut) throw new InputError(`input ${input.label} did not answer within ${timeout / 1000} s`);
+  if (code !== 0) throw new InputError(`input ${input.label} cannot be read: ${redact(reason(stderr), options.redact)}`);
   let probe: InputProbe;
   try {
     probe = parseProbe(JSON.parse(stdout) as { streams?: FfprobeStream[] });
   } catch (error) {
-    throw new InputError(`input ${input.url}: ffprobe output is not JSON: ${(error as Error).message}`);
+    throw new InputError(`input ${input.label}: ffprobe output is not JSON: ${(error as Error).message}`);
   }
-  if (probe.video === null) throw new InputError(`input ${input.url} has no video stream`);
+  if (probe.video === null) throw new InputError(`input ${input.label} has no video stream`);
   return probe;
 }

@@ -28,15 +28,6 @@ export const TEXT_SUBTITLE_CODECS: ReadonlySet<string> = new Set([
   'eia_608',
 ]);
 
-/** Options of {@link subtitleOutputs}. */
-export interface SubtitleOutputsOptions {
-  /**
-   * Key the origin's ingest requires (the origin's internal token), sent as
-   * `Authorization: Bearer {key}`. Characters: the token68 set.
-   */
-  ingestKey?: string | undefined;
-}
-
 /** Upload path of one input subtitle track: `/ingest/{stream}/subtitles/{track}.vtt`. */
 export function subtitleUploadPath(stream: string, trackId: string): string {
   return `/ingest/${stream}/subtitles/${trackId}.vtt`;
@@ -60,14 +51,11 @@ export function inputTrackId(subtitle: Pick<ProbedSubtitle, 'index'>): string {
  * as the dash output (both start at the input's first timestamp). The
  * origin packages the cues ({@link SubtitlePackager}). Bitmap subtitle
  * tracks are skipped (see {@link TEXT_SUBTITLE_CODECS}); a track's language
- * is `und` when the input has none or an unusable one.
- * @throws RangeError if `ingestKey` has characters outside the token68 set.
+ * is `und` when the input has none or an unusable one. The ingest
+ * credential is not here: `buildTranscodeArgs` gives it to every output
+ * (never in the command line).
  */
-export function subtitleOutputs(probe: Pick<InputProbe, 'subtitles'>, originUrl: string, stream: string, options: SubtitleOutputsOptions = {}): ExtraOutputArgs[] {
-  const { ingestKey } = options;
-  if (ingestKey !== undefined && !/^[A-Za-z0-9._~+/=-]+$/.test(ingestKey)) {
-    throw new RangeError('ingest key must be token68 characters [A-Za-z0-9._~+/=-]');
-  }
+export function subtitleOutputs(probe: Pick<InputProbe, 'subtitles'>, originUrl: string, stream: string): ExtraOutputArgs[] {
   return probe.subtitles
     .filter((subtitle) => TEXT_SUBTITLE_CODECS.has(subtitle.codec))
     .map((subtitle) => {
@@ -75,7 +63,7 @@ export function subtitleOutputs(probe: Pick<InputProbe, 'subtitles'>, originUrl:
       if (subtitle.title !== null && subtitle.title !== '') query.set('label', subtitle.title);
       return [
         ...['-map', `0:${subtitle.index}`, '-c:s', subtitle.codec === 'webvtt' ? 'copy' : 'webvtt', '-flush_packets', '1', '-f', 'webvtt'],
-        ...['-method', 'PUT', ...(ingestKey === undefined ? [] : ['-headers', `Authorization: Bearer ${ingestKey}\r\n`])],
+        ...['-method', 'PUT'],
         `${originUrl}${subtitleUploadPath(stream, inputTrackId(subtitle))}?${query.toString()}`,
       ];
     });
