@@ -146,9 +146,9 @@ export {
   type RtmpPublishRequest,
 } from './ingest/rtmp-server.js';
 export { FlvFeed, TIMESTAMP_JUMP, type FlvFeedOptions, type FlvTagInput } from './ingest/flv-feed.js';
-export type { MediaFeed } from './ingest/media-feed.js';
+export { FeedWaiters, type HeadOptions, type MediaFeed } from './ingest/media-feed.js';
 export { FailureLimiter, clientKey, type FailureLimiterOptions } from './auth/failure-limiter.js';
-export { SrtListener, TsFeed, checkSrtPassphrase, SRT_PASSPHRASE_LENGTH, type HeadOptions, type SrtListenerOptions } from './ingest/srt-listener.js';
+export { SrtListener, TsFeed, checkSrtPassphrase, SRT_PASSPHRASE_LENGTH, type SrtListenerOptions } from './ingest/srt-listener.js';
 export { endPresentation, endedManifest, mediaEnd } from './ingest/ended-manifest.js';
 export { IngestMeter } from './ingest/ingest-meter.js';
 export {

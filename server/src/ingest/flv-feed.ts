@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { MediaFeed } from './media-feed.js';
-import type { HeadOptions } from './srt-listener.js';
+import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
 
 /** FLV tag types (FLV spec v10.1, E.4.1). */
 const AUDIO = 8;
@@ -148,7 +147,7 @@ export class FlvFeed implements MediaFeed {
   #bytes = 0;
   #dropped = 0;
   #ended = false;
-  #waiters = new Set<() => void>();
+  #waiters = new FeedWaiters();
   #maxQueued: number;
   #maxHead: number;
   #stream: string | undefined;
@@ -225,7 +224,7 @@ export class FlvFeed implements MediaFeed {
 
     if (this.#sink !== undefined) this.#write(this.#sink, type, kind, tag);
     else if (!this.#attachedOnce) this.#keep(type, kind, tag);
-    this.#wake();
+    this.#waiters.wake();
   }
 
   #keep(type: number, kind: Kind, tag: Buffer): void {
@@ -367,7 +366,7 @@ export class FlvFeed implements MediaFeed {
     if (this.#ended) return;
     this.#ended = true;
     this.#sink?.end();
-    this.#wake();
+    this.#waiters.wake();
   }
 
   /**
@@ -385,13 +384,7 @@ export class FlvFeed implements MediaFeed {
       this.#headBytes >= maxBytes ||
       (this.#startedAt !== undefined && this.#headBytes >= minBytes && performance.now() - this.#startedAt >= minDuration);
     while (!enough()) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.#waiters.add(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.#waiters.next();
     }
     if (this.#headBytes === 0) return Buffer.alloc(0);
     return Buffer.concat([this.#header(), ...this.#head]);
@@ -422,8 +415,4 @@ export class FlvFeed implements MediaFeed {
     if (this.#ended) sink.end();
   }
 
-  #wake(): void {
-    for (const waiter of [...this.#waiters]) waiter();
-    this.#waiters.clear();
-  }
 }

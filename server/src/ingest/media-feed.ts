@@ -1,5 +1,14 @@
 import type { Writable } from 'node:stream';
-import type { HeadOptions } from './srt-listener.js';
+
+/** Options of {@link MediaFeed.head}. */
+export interface HeadOptions {
+  /** Collect at least this long after the first byte, ms. @defaultValue 1000 ms */
+  minDuration?: number;
+  /** ...and at least this many bytes. @defaultValue 64 KiB */
+  minBytes?: number;
+  /** Enough whatever the time, bytes. @defaultValue 8 MiB */
+  maxBytes?: number;
+}
 
 /**
  * A pushed publish as the transcoder takes it: bytes of one container
@@ -24,4 +33,30 @@ export interface MediaFeed {
   attach(sink: Writable): void;
   /** The publish is over: waiters get what there is, the sink is ended. */
   end(): void;
+}
+
+/**
+ * Those waiting for a feed to have more ({@link MediaFeed.head}): woken
+ * when data arrives or the publish ends, and at least every `poll` ms (the
+ * head's minimum duration passes without data arriving).
+ */
+export class FeedWaiters {
+  #waiters = new Set<() => void>();
+
+  /** Resolves at the next {@link FeedWaiters.wake}, or after `poll` ms. */
+  next(poll = 100): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, poll);
+      this.#waiters.add(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Something changed: every waiter re-checks. */
+  wake(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+    this.#waiters.clear();
+  }
 }

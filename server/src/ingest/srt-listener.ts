@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { concatInputArgs, concatList } from '../transcode/ffconcat.js';
 import { FfmpegSupervisor, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
+import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
 
 /** Shortest and longest SRT passphrase libsrt accepts (SRTO_PASSPHRASE), characters. */
 export const SRT_PASSPHRASE_LENGTH = { min: 10, max: 79 } as const;
@@ -17,15 +18,6 @@ export function checkSrtPassphrase(passphrase: string): string | undefined {
   return `an SRT stream key is the SRT passphrase and must be ${min} to ${max} characters (got ${passphrase.length})`;
 }
 
-/** Options of {@link TsFeed.head}. */
-export interface HeadOptions {
-  /** Collect at least this long after the first byte, ms. @defaultValue 1000 ms */
-  minDuration?: number;
-  /** ...and at least this many bytes. @defaultValue 64 KiB */
-  minBytes?: number;
-  /** Enough whatever the time, bytes. @defaultValue 8 MiB */
-  maxBytes?: number;
-}
 
 /**
  * The MPEG-TS of one SRT publish, as it arrives: its first seconds are
@@ -34,7 +26,7 @@ export interface HeadOptions {
  * the sink. A sink that does not keep up loses chunks instead of growing
  * memory (the MPEG-TS demuxer resynchronises on the next packet).
  */
-export class TsFeed {
+export class TsFeed implements MediaFeed {
   #head: Buffer[] = [];
   #headBytes = 0;
   #sink: Writable | undefined;
@@ -43,7 +35,7 @@ export class TsFeed {
   #bytes = 0;
   #dropped = 0;
   #ended = false;
-  #waiters = new Set<() => void>();
+  #waiters = new FeedWaiters();
   #maxQueued: number;
   #maxHead: number;
 
@@ -88,7 +80,7 @@ export class TsFeed {
         this.#headBytes += chunk.length;
       }
     }
-    this.#wake();
+    this.#waiters.wake();
   }
 
   /** The publish is over: waiters get what there is, the sink is ended. */
@@ -96,7 +88,7 @@ export class TsFeed {
     if (this.#ended) return;
     this.#ended = true;
     this.#sink?.end();
-    this.#wake();
+    this.#waiters.wake();
   }
 
   /**
@@ -111,13 +103,7 @@ export class TsFeed {
       this.#headBytes >= maxBytes ||
       (this.#startedAt !== undefined && this.#headBytes >= minBytes && performance.now() - this.#startedAt >= minDuration);
     while (!enough()) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.#waiters.add(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.#waiters.next();
     }
     return Buffer.concat(this.#head, this.#headBytes);
   }
@@ -139,10 +125,6 @@ export class TsFeed {
     if (this.#ended) sink.end();
   }
 
-  #wake(): void {
-    for (const waiter of [...this.#waiters]) waiter();
-    this.#waiters.clear();
-  }
 }
 
 /** Options of {@link SrtListener}. */
