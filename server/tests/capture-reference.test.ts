@@ -18,10 +18,10 @@ describe('parseCaptureLine', () => {
   const line = (n: number, pts: number): string =>
     `[showinfo@capture @ 0x55655c192b40] [info] n:${String(n).padStart(4)} pts:${pts} pts_time:1.79542e+09 pos:       -1 fmt:yuv420p sar:1/1 s:320x240 i:P iskey:1 type:I`;
 
-  it('reads the frame (n times the report interval) and its capture time in ms', () => {
-    expect(parseCaptureLine(line(0, 1795420686988), 30, 30)).toEqual({ mediaTime: 0, captureTime: 1795420686988 });
-    expect(parseCaptureLine(line(12, 1795420699001), 30, 30)).toEqual({ mediaTime: 12, captureTime: 1795420699001 });
-    expect(parseCaptureLine(line(3, 1795420699001), 15, 30)).toEqual({ mediaTime: 1.5, captureTime: 1795420699001 });
+  it('reads the frame (its presentation time at the frame rate) and its capture time in ms', () => {
+    expect(parseCaptureLine(line(0, 1795420686988), 30)).toEqual({ mediaTime: 0, captureTime: 1795420686988 });
+    expect(parseCaptureLine(line(360, 1795420699001), 30)).toEqual({ mediaTime: 12, captureTime: 1795420699001 });
+    expect(parseCaptureLine(line(45, 1795420699001), 30)).toEqual({ mediaTime: 1.5, captureTime: 1795420699001 });
   });
 
   it('ignores every other line, including other showinfo instances and its own config lines', () => {
@@ -32,26 +32,54 @@ describe('parseCaptureLine', () => {
       '[dash @ 0x55d0] [info] Opening \'http://127.0.0.1/ingest/demo/seg-1.m4s\' for writing',
       '',
     ]) {
-      expect(parseCaptureLine(other, 30, 30)).toBeUndefined();
+      expect(parseCaptureLine(other, 30)).toBeUndefined();
     }
   });
 });
 
 describe('CaptureClock', () => {
-  it('serves the latest frame with the median relation of recent reports, and forgets them on reset', () => {
+  const base = 1_795_420_000_000;
+
+  it('states the MPD relation as the median of the last points: one late frame does not move it, a lasting change does', () => {
     const clock = new CaptureClock(5);
     expect(clock.reference).toBeUndefined();
-    const base = 1_795_420_000_000;
     // On schedule, except two frames that entered 400 and 900 ms late (ffmpeg behind for a moment).
     for (const [second, late] of [[1, 0], [2, 3], [3, 400], [4, 1], [5, 900]] as const) {
       clock.add({ mediaTime: second, captureTime: base + second * 1000 + late });
     }
     expect(clock.reference).toEqual({ mediaTime: 5, captureTime: base + 5000 + 3 });
-    // A lasting change (ffmpeg 200 ms later from now on) wins once it is most of the history.
     for (const second of [6, 7, 8]) clock.add({ mediaTime: second, captureTime: base + second * 1000 + 200 });
     expect(clock.reference).toEqual({ mediaTime: 8, captureTime: base + 8000 + 200 });
     clock.reset();
     expect(clock.reference).toBeUndefined();
+  });
+
+  it("answers each frame with its own capture time, interpolates between points, and extrapolates from the nearest", () => {
+    const clock = new CaptureClock(3);
+    expect(clock.captureAt(1)).toBeUndefined();
+    // ffmpeg at 0.9x real time: frames enter later and later.
+    for (let frame = 0; frame <= 30; frame += 1) clock.add({ mediaTime: frame / 30, captureTime: base + Math.round((frame / 30 / 0.9) * 1000) });
+    expect(clock.captureAt(15 / 30)).toBe(base + Math.round((0.5 / 0.9) * 1000));
+    expect(clock.captureAt(0.51)).toBeCloseTo(base + (0.51 / 0.9) * 1000, -1);
+    // Past the newest point: its relation, one second of media a second of wall clock.
+    expect(clock.captureAt(2)).toBe(base + Math.round((1 / 0.9) * 1000) + 1000);
+    expect(clock.captureAt(-1)).toBe(base - 1000);
+  });
+
+  it('fixes the capture time of media time 0 once it has historySize points, until reset', () => {
+    const clock = new CaptureClock(3);
+    clock.add({ mediaTime: 0, captureTime: base + 50 });
+    clock.add({ mediaTime: 1, captureTime: base + 1040 });
+    expect(clock.origin).toBeUndefined();
+    clock.add({ mediaTime: 2, captureTime: base + 2045 });
+    expect(clock.origin).toBe(base + 45);
+    clock.add({ mediaTime: 3, captureTime: base + 3900 });
+    expect(clock.origin).toBe(base + 45);
+    // A repeated or older report is no new point.
+    clock.add({ mediaTime: 3, captureTime: base });
+    expect(clock.captureAt(3)).toBe(base + 3900);
+    clock.reset();
+    expect(clock.origin).toBeUndefined();
   });
 });
 
@@ -102,6 +130,11 @@ describe('captureReferenceFixup', () => {
     const referenced = prfts(after.documentElement as unknown as Element).find((prft) => prft.getAttribute('id') === newId)!;
     expect(referenced.getAttribute('type')).toBe('captured');
     expect((referenced.parentNode as unknown as Element).getAttribute('id')).toBe(representationId);
+  });
+
+  it('moves availabilityStartTime of a dynamic MPD to the capture time of media time 0', () => {
+    const served = prepareManifest(ladderMpd, { fixups: [captureReferenceFixup(() => reference, () => Date.parse('2026-11-23T07:59:24.200Z'))] }).render('http://origin.test/time');
+    expect(parse(served).documentElement.getAttribute('availabilityStartTime')).toBe('2026-11-23T07:59:24.200Z');
   });
 
   it('leaves the manifest as the publisher wrote it without a reference', () => {

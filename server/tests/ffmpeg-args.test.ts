@@ -257,11 +257,11 @@ describe('buildTestSourceArgs', () => {
 });
 
 describe('timecodeFilterGraph', () => {
-  it('is the graph proven to stamp RTCTIME into the strip and the text, and to report one capture time a second', () => {
+  it('is the graph proven to stamp RTCTIME into the strip and the text, and to report every frame\'s capture time', () => {
     expect(timecodeFilterGraph('/fonts/Mono.ttf')).toBe(
       [
         '[0:v]settb=1/1000,setpts=RTCTIME/1000,split=3[m][s][c];',
-        '[c]select=not(mod(n\\,30)),showinfo@capture,nullsink;',
+        '[c]showinfo@capture=checksum=0,nullsink;',
         '[s]crop=1024:32:0:0,format=gray,geq=lum=255*mod(floor(mod(T*1000\\,4294967296)/pow(2\\,31-floor(X/32)))\\,2)[strip];',
         "[m][strip]overlay=0:0,drawtext=fontfile=/fonts/Mono.ttf:fontsize=40:fontcolor=white:box=1:boxcolor=black@0.7:x=20:y=60:text=\\'%{pts:gmtime:0:%H\\\\:%M\\\\:%S}.%{eif:mod(t*1000\\,1000):d:3} UTC\\',settb=1/30,setpts=N,format=yuv420p[v]",
       ].join('\n'),

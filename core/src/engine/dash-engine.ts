@@ -14,6 +14,7 @@ import { PlayerError, type PlayerErrorCode } from '../player-error.js';
 import { DEFAULT_TARGET_LATENCY } from '../store/player-snapshot.js';
 import type { Unsubscribe } from '../store/snapshot-store.js';
 import type { Engine, EngineEventMap, EngineLoadOptions, UtcTimingSource } from './engine.js';
+import { CaptureTimeline } from './capture-timeline.js';
 import { readManifestTiming } from './manifest-timing.js';
 import type { AudioTrack, Rendition, TextTrack, TrackList, TrackSelection } from './tracks.js';
 
@@ -82,6 +83,8 @@ function lowLatencySettings(liveDelay: number): MediaPlayerSettingClass {
         // If the MPD's UTCTiming source fails, use the MPD response's Date header (the origin's clock).
         useManifestDateHeaderTimeSource: true,
       },
+      // Each chunk's prft: the capture time of its frame (see CaptureTimeline).
+      parseInbandPrft: true,
     },
   };
 }
@@ -123,6 +126,7 @@ class DashEngine implements Engine<DashMediaPlayer> {
   #player: DashMediaPlayer | null = null;
   #targetLatency = DEFAULT_TARGET_LATENCY;
   #producerReferenceOffset = 0;
+  #captures = new CaptureTimeline();
   /** `MPD@availabilityStartTime`, epoch ms, or `null` (not live / not loaded). */
   #availabilityStartTime: number | null = null;
   /** Id of the video representation on screen, from dash.js's QUALITY_CHANGE_RENDERED. */
@@ -191,6 +195,7 @@ class DashEngine implements Engine<DashMediaPlayer> {
     const generation = ++this.#generation;
     this.#autoplay = options.autoplay;
     this.#producerReferenceOffset = 0;
+    this.#captures = new CaptureTimeline();
     this.#availabilityStartTime = null;
     this.#renderedRendition = null;
     this.#audioInfos = [];
@@ -248,6 +253,13 @@ class DashEngine implements Engine<DashMediaPlayer> {
       if (!(bitsPerSecond > 0) || !(bandwidth > 0)) return;
       // The media those bytes carry, at the rendition's declared bitrate.
       this.#events.emit('throughput', { bitsPerSecond, mediaSeconds: (measured.downloadedBytes * 8) / bandwidth });
+    });
+    // 'inbandPrft' (typed INBAND_PRFT_RECEIVED; the runtime constant is INBAND_PRFT in dash.js 5.2).
+    player.on('inbandPrft', (event: { mediaType?: string; data?: Array<{ type?: string; ntpTimestamp?: number; mediaTime?: number }> }) => {
+      if (event.mediaType !== 'video') return;
+      for (const { type, ntpTimestamp, mediaTime } of event.data ?? []) {
+        if (type === 'captured' && ntpTimestamp! > 0 && mediaTime! >= 0) this.#captures.add(mediaTime!, ntpTimestamp!);
+      }
     });
     player.on(events.PLAYBACK_NOT_ALLOWED, () => this.#events.emit('playnotallowed'));
     player.on(events.STREAM_INITIALIZED, () => this.#publishTracks());
@@ -386,9 +398,10 @@ class DashEngine implements Engine<DashMediaPlayer> {
     const ast = this.#availabilityStartTime;
     // Before the first frame currentTime is 0, which is not a live position.
     if (!video || ast === null || !this.#player || !(video.currentTime > 0)) return null;
-    // dash.js's live timeline: currentTime is seconds since availabilityStartTime
-    // (its getCurrentLiveLatency() uses the same). The PRFT moves it to the producer's clock.
-    return ast - this.#producerReferenceOffset * 1000 + video.currentTime * 1000;
+    // The frame's own capture time from its chunk's prft, else dash.js's live timeline:
+    // currentTime is seconds since availabilityStartTime (its getCurrentLiveLatency()
+    // uses the same), which the MPD's PRFT moves to the producer's clock.
+    return this.#captures.at(video.currentTime) ?? ast - this.#producerReferenceOffset * 1000 + video.currentTime * 1000;
   }
 
   seekBy(seconds: number): void {

@@ -27,7 +27,6 @@ import {
 import type { SegmentStore } from '../store/segment-store.js';
 import {
   buildTranscodeArgs,
-  CAPTURE_REPORT_EVERY_FRAMES,
   runTag,
   TEST_SOURCE_FRAME_RATE,
   TEST_SOURCE_PROBE, type ExtraOutputArgs, type TranscodeInput } from '../transcode/ffmpeg-args.js';
@@ -575,6 +574,15 @@ export class StreamManager {
   }
 
   /**
+   * The capture clock of `name`'s current session (see {@link CaptureClock}):
+   * capture times per frame, for the `prft` boxes of its segments and the
+   * MPD's availabilityStartTime; undefined without a session.
+   */
+  captureClock(name: string): CaptureClock | undefined {
+    return this.#streams.get(name)?.session?.captureClock;
+  }
+
+  /**
    * Removes a stream: its publisher is disconnected, its ffmpeg stopped,
    * its manifest ended.
    * @returns whether it existed.
@@ -888,7 +896,7 @@ export class StreamManager {
       log: {
         onLine: plan.reportsCapture
           ? (line) => {
-              const reference = parseCaptureLine(line, CAPTURE_REPORT_EVERY_FRAMES, TEST_SOURCE_FRAME_RATE);
+              const reference = parseCaptureLine(line, TEST_SOURCE_FRAME_RATE);
               if (reference !== undefined) session.captureClock.add(reference);
             }
           : undefined,

@@ -14,6 +14,7 @@ import { InvalidStreamError, StreamManager, type PullLimits, type SupervisionOpt
 import { checkTestSource, type TestSourceOptions } from '../ingest/test-source.js';
 import { OriginMetrics } from '../metrics/origin-metrics.js';
 import { captureReferenceFixup } from '../packaging/capture-reference.js';
+import { mediaTimescale, PrftRewriter } from '../packaging/prft-rewriter.js';
 import { SubtitlePackager } from '../packaging/subtitles/subtitle-packager.js';
 import { subtitleOutputs } from '../packaging/subtitles/subtitle-outputs.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
@@ -368,8 +369,22 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     auth: { keys: streams.publishKeys, limiter: keyFailures },
     manifest: (stream) => ({
       latency,
-      fixups: [subtitles.manifestFixup(stream), captureReferenceFixup(() => streams.captureReference(stream))],
+      fixups: [
+        subtitles.manifestFixup(stream),
+        captureReferenceFixup(
+          () => streams.captureReference(stream),
+          () => streams.captureClock(stream)?.origin,
+        ),
+      ],
     }),
+    // Each chunk's prft says when its frame was captured (the session's capture clock).
+    chunkRewriter: (stream, file) => {
+      const clock = streams.captureClock(stream);
+      const init = store.stream(stream)?.initSegmentOf(file);
+      const timescale = init === undefined ? undefined : mediaTimescale(init.bytes());
+      if (clock === undefined || timescale === undefined) return undefined;
+      return new PrftRewriter({ timescale, captureAt: (mediaTime) => clock.captureAt(mediaTime) });
+    },
     maxManifestBytes: limits.maxManifestBytes,
     maxSegmentBytes: options.store?.maxSegmentBytes,
     uploadIdleTimeout: limits.uploadIdleTimeout,

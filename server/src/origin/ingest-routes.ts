@@ -59,6 +59,21 @@ export interface IngestRoutesOptions {
    * @defaultValue no key check
    */
   auth?: IngestAuth;
+  /**
+   * A rewriter for the bytes of a media segment upload (the capture clock's
+   * `prft` times, see `PrftRewriter`), or undefined to store them as they
+   * come. Asked once per segment upload.
+   * @defaultValue none
+   */
+  chunkRewriter?: (stream: string, file: string) => ChunkRewriter | undefined;
+}
+
+/** Rewrites the bytes of one upload as they stream through (see `PrftRewriter`). */
+export interface ChunkRewriter {
+  /** The next piece that came in. @returns the bytes to store now, in order. */
+  push(chunk: Buffer): Buffer[];
+  /** The upload is complete. @returns what is still held. */
+  end(): Buffer[];
 }
 
 interface IngestParams {
@@ -282,20 +297,22 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
         return refuseForStoreLimit(request, reply, log, error, 0);
       }
       let storeLimit: StoreLimitError | undefined;
-      const outcome = await receiveBody(
-        request.raw,
-        (chunk) => {
-          try {
-            segment.append(chunk);
-          } catch (error) {
-            if (error instanceof StoreLimitError) storeLimit = error;
-            throw error;
-          }
-        },
-        limits,
-      );
+      const rewriter = options.chunkRewriter?.(stream, file);
+      const storePieces = (pieces: Buffer[]): void => {
+        // One append per piece that came in: a reader gets each chunk in one write.
+        const piece = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+        if (piece.length === 0) return;
+        try {
+          segment.append(piece);
+        } catch (error) {
+          if (error instanceof StoreLimitError) storeLimit = error;
+          throw error;
+        }
+      };
+      const outcome = await receiveBody(request.raw, (chunk) => storePieces(rewriter === undefined ? [chunk] : rewriter.push(chunk)), limits);
       if (storeLimit !== undefined) return refuseForStoreLimit(request, reply, log, storeLimit, segment.byteLength);
       if (outcome === 'complete') {
+        if (rewriter !== undefined) storePieces(rewriter.end());
         segment.finish();
         log.debug(
           { bytes: segment.byteLength, chunks: segment.chunkCount, ms: Math.round(performance.now() - segment.startedAt) },

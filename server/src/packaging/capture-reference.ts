@@ -21,68 +21,119 @@ export const CAPTURE_FILTER_NAME = 'capture';
 /**
  * ffmpeg's `showinfo@capture` line for a selected frame, at `-loglevel
  * level+info`: `[showinfo@capture @ 0x…] [info] n:  12 pts:1795420686988 …`.
- * `n` counts the frames the filter saw, `pts` is the capture time in ms
+ * `n` counts the frames (the filter sees every one), `pts` is the capture time in ms
  * (the test pattern's timebase is 1/1000 there, pts = RTCTIME/1000).
  */
 const SHOWINFO_LINE = new RegExp(`^\\[showinfo@${CAPTURE_FILTER_NAME} @ [^\\]]+\\] (?:\\[info\\] )?n:\\s*(\\d+) pts:\\s*(\\d+) `);
 
 /**
  * Reads a capture reference from one of ffmpeg's stderr lines.
- * @param everyFrames the filter sees one frame in this many (`select=not(mod(n,everyFrames))`)
- * @param frameRate output frames per second: frame k is at presentation time k / frameRate
+ * @param frameRate output frames per second: frame n is at presentation time n / frameRate
  * @returns undefined for any other line
  */
-export function parseCaptureLine(line: string, everyFrames: number, frameRate: number): CaptureReference | undefined {
+export function parseCaptureLine(line: string, frameRate: number): CaptureReference | undefined {
   const match = SHOWINFO_LINE.exec(line);
   if (match === null) return undefined;
-  const frame = Number(match[1]) * everyFrames;
-  return { mediaTime: frame / frameRate, captureTime: Number(match[2]) };
+  return { mediaTime: Number(match[1]) / frameRate, captureTime: Number(match[2]) };
 }
 
+/** Points a {@link CaptureClock} keeps at most: 20 s of frames at 60 fps. */
+const MAX_POINTS = 1200;
+
 /**
- * A stream's capture clock: the reports of one ffmpeg run, smoothed.
+ * A stream's capture clock for one transcoder run: for frames of the media
+ * timeline, the wall-clock time each entered the pipeline, as the source
+ * reported them (the test pattern: every frame, from ffmpeg's
+ * `showinfo@capture`).
  *
- * Each report relates one frame's presentation time to the time it entered
- * the pipeline. On an idle machine that relation is fixed (ffmpeg reads the
- * test pattern at its native rate, `-re`); on a busy one ffmpeg falls
- * behind for a moment and then reads faster to catch up, so single frames
- * enter up to a second late (seen with four test suites running beside
- * it). The reference served is the median relation of the last
- * `historySize` reports: steady through such hiccups, and caught up with a
- * lasting change (a new ffmpeg run is a {@link reset}) within half as many
- * reports.
+ * Media time and capture time do not move together: when ffmpeg falls
+ * behind real time (a busy machine) frames enter late while their media
+ * times stay on the frame grid, and a source whose clock runs fast or slow
+ * drifts. So the clock keeps the frames' own points (the last
+ * {@link MAX_POINTS}) and answers per frame ({@link CaptureClock.captureAt}):
+ * what the origin writes into each chunk's `prft` box, which players that
+ * read them (llstream's) use for the frame on screen. For the one relation
+ * an MPD can state ({@link CaptureClock.reference}, the MPD's
+ * ProducerReferenceTime) it takes the median of the last `historySize`
+ * points: one late frame does not move it, a lasting change does within
+ * half as many frames. {@link CaptureClock.origin} is the capture time of
+ * media time 0, fixed for the run: the MPD's availabilityStartTime.
  */
 export class CaptureClock {
   readonly #historySize: number;
-  /** captureTime - mediaTime * 1000 of recent reports, ms, oldest first. */
-  #offsets: number[] = [];
-  #latest: CaptureReference | undefined;
+  /** Points of this run, by media time (a run's media time only grows), oldest first. */
+  #points: CaptureReference[] = [];
+  #origin: number | undefined;
 
-  /** @param historySize - reports the median is taken over. @defaultValue 9 (9 s with one report a second) */
+  /** @param historySize - points the MPD's relation is the median of. @defaultValue 9 (0.3 s of frames at 30 fps) */
   constructor(historySize = 9) {
     this.#historySize = historySize;
   }
 
-  /** Adds a report of the current ffmpeg run. */
+  /** Adds the point of one frame of the current run; a point not later than the newest (a repeated report) is ignored. */
   add(reference: CaptureReference): void {
-    this.#latest = reference;
-    this.#offsets.push(reference.captureTime - reference.mediaTime * 1000);
-    if (this.#offsets.length > this.#historySize) this.#offsets.shift();
+    const newest = this.#points.at(-1);
+    if (newest !== undefined && reference.mediaTime <= newest.mediaTime) return;
+    this.#points.push(reference);
+    if (this.#points.length > MAX_POINTS) this.#points.splice(0, this.#points.length - MAX_POINTS);
+    if (this.#origin === undefined && this.#points.length >= this.#historySize) this.#origin = median(this.#points.map(offsetOf));
   }
 
-  /** Forgets every report (a new ffmpeg run has a new timeline). */
+  /** Forgets every point (a new transcoder run has a new timeline). */
   reset(): void {
-    this.#offsets = [];
-    this.#latest = undefined;
+    this.#points = [];
+    this.#origin = undefined;
   }
 
-  /** The latest report's frame with the median relation; undefined before the first report. */
+  /** The newest frame with the median relation of the last `historySize` points; undefined before the first point. */
   get reference(): CaptureReference | undefined {
-    if (this.#latest === undefined) return undefined;
-    const sorted = [...this.#offsets].sort((a, b) => a - b);
-    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    return { mediaTime: this.#latest.mediaTime, captureTime: Math.round(median + this.#latest.mediaTime * 1000) };
+    const latest = this.#points.at(-1);
+    if (latest === undefined) return undefined;
+    const offset = median(this.#points.slice(-this.#historySize).map(offsetOf));
+    return { mediaTime: latest.mediaTime, captureTime: Math.round(offset + latest.mediaTime * 1000) };
   }
+
+  /**
+   * Capture time of media time 0, ms since the epoch: the median relation of
+   * the run's first `historySize` points, fixed for the run (an MPD's
+   * availabilityStartTime may not move); undefined until there are that many.
+   */
+  get origin(): number | undefined {
+    return this.#origin === undefined ? undefined : Math.round(this.#origin);
+  }
+
+  /**
+   * Capture time of the frame at `mediaTime` (seconds), ms since the epoch:
+   * its own point, else the line between the two points around it; before
+   * the first or after the newest point, that point's relation. Undefined
+   * before the first point.
+   */
+  captureAt(mediaTime: number): number | undefined {
+    const points = this.#points;
+    if (points.length === 0) return undefined;
+    let low = 0;
+    let high = points.length - 1;
+    if (mediaTime <= points[0]!.mediaTime) return Math.round(offsetOf(points[0]!) + mediaTime * 1000);
+    if (mediaTime >= points[high]!.mediaTime) return Math.round(offsetOf(points[high]!) + mediaTime * 1000);
+    // The last point at or before mediaTime.
+    while (high - low > 1) {
+      const middle = (low + high) >> 1;
+      if (points[middle]!.mediaTime <= mediaTime) low = middle;
+      else high = middle;
+    }
+    const before = points[low]!;
+    const after = points[high]!;
+    const share = (mediaTime - before.mediaTime) / (after.mediaTime - before.mediaTime);
+    return Math.round(before.captureTime + share * (after.captureTime - before.captureTime));
+  }
+}
+
+/** captureTime - mediaTime of a point, ms: where the point puts media time 0. */
+const offsetOf = (point: CaptureReference): number => point.captureTime - point.mediaTime * 1000;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** Representation-level ProducerReferenceTime goes before these children (RepresentationBaseType, then RepresentationType). */
@@ -130,9 +181,21 @@ function timescaleOf(representation: Element): number {
  *
  * Each new PRFT carries a copy of the MPD-level UTCTiming (the clock its
  * wall-clock time is on). Ids are new: one above the largest in the MPD.
+ *
+ * With `availabilityStart` (the capture time of media time 0, ms since the
+ * epoch, see {@link CaptureClock.origin}), a dynamic MPD's
+ * `availabilityStartTime` says it too, instead of the time the muxer wrote
+ * its first output: players that steer on it (dash.js, Shaka) then measure
+ * from capture as well, and the input's analysis and start-up backlog do
+ * not become latency they cannot see.
  */
-export function captureReferenceFixup(reference: () => CaptureReference | undefined): ManifestFixup {
+export function captureReferenceFixup(reference: () => CaptureReference | undefined, availabilityStart?: () => number | undefined): ManifestFixup {
   return (mpd: Element) => {
+    const start = availabilityStart?.();
+    // Media time 0 of a dynamic MPD is at availabilityStartTime (period start 0): put it at its capture.
+    if (start !== undefined && mpd.getAttribute('type') === 'dynamic' && mpd.hasAttribute('availabilityStartTime')) {
+      mpd.setAttribute('availabilityStartTime', new Date(start).toISOString());
+    }
     const current = reference();
     if (current === undefined) return;
     const document = mpd.ownerDocument!;

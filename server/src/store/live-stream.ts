@@ -276,6 +276,17 @@ export class LiveStream {
   }
 
   /**
+   * The init segment of the representation a media segment `name` belongs
+   * to, per the latest manifest, if it is in the store.
+   */
+  initSegmentOf(name: string): Segment | undefined {
+    const representation = this.#layout.patterns.find((p) => p.match(name) !== undefined)?.representationId;
+    if (representation === undefined) return undefined;
+    for (const [initName, id] of this.#layout.initNames) if (id === representation) return this.#segments.get(initName);
+    return undefined;
+  }
+
+  /**
    * The name of the media segment that follows `name` in its representation
    * (its SegmentTemplate@media with the number plus one), whether or not it
    * exists yet.

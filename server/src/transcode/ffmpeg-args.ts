@@ -15,9 +15,6 @@ export function runTag(now: number = Date.now()): string {
 /** Frame rate of the built-in test pattern, frames/s. */
 export const TEST_SOURCE_FRAME_RATE = 30;
 
-/** The test pattern reports the capture time of one frame in this many (once a second at 30 fps). */
-export const CAPTURE_REPORT_EVERY_FRAMES = 30;
-
 /**
  * The capture-time stamp of ../shared/spec/timecode-strip.md as an ffmpeg
  * filter graph (input `[0:v]`, output `[v]`):
@@ -29,10 +26,10 @@ export const CAPTURE_REPORT_EVERY_FRAMES = 30;
  * 3. The same time as text, HH:MM:SS.mmm UTC, for people.
  * 4. Back to a 30 fps frame-count timebase for the encoder: frame k is at
  *    presentation time k / 30 s.
- * 5. A branch that logs frame k's capture time for every k divisible by
- *    {@link CAPTURE_REPORT_EVERY_FRAMES} (`showinfo@capture`, on stderr at
- *    info level, read back with `parseCaptureLine`): the origin's capture
- *    reference for the MPD's ProducerReferenceTime.
+ * 5. A branch that logs every frame's capture time (`showinfo@capture`
+ *    without checksums, on stderr at info level, read back with
+ *    `parseCaptureLine`): the origin's capture clock, for the MPD and every
+ *    chunk's `prft`.
  */
 export function timecodeFilterGraph(fontFile: string): string {
   if (!/^[A-Za-z0-9/._-]+$/.test(fontFile)) {
@@ -40,7 +37,7 @@ export function timecodeFilterGraph(fontFile: string): string {
   }
   return [
     '[0:v]settb=1/1000,setpts=RTCTIME/1000,split=3[m][s][c];',
-    `[c]select=not(mod(n\\,${CAPTURE_REPORT_EVERY_FRAMES})),showinfo@${CAPTURE_FILTER_NAME},nullsink;`,
+    `[c]showinfo@${CAPTURE_FILTER_NAME}=checksum=0,nullsink;`,
     '[s]crop=1024:32:0:0,format=gray,geq=lum=255*mod(floor(mod(T*1000\\,4294967296)/pow(2\\,31-floor(X/32)))\\,2)[strip];',
     `[m][strip]overlay=0:0,drawtext=fontfile=${fontFile}:fontsize=40:fontcolor=white:box=1:boxcolor=black@0.7:x=20:y=60:` +
       "text=\\'%{pts:gmtime:0:%H\\\\:%M\\\\:%S}.%{eif:mod(t*1000\\,1000):d:3} UTC\\'," +
