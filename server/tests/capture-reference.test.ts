@@ -134,7 +134,7 @@ describe('captureReferenceFixup', () => {
 
   it('moves availabilityStartTime of a dynamic MPD to the capture time of media time 0', () => {
     const served = prepareManifest(ladderMpd, { fixups: [captureReferenceFixup(() => reference, () => Date.parse('2026-11-23T07:59:24.200Z'))] }).render('http://origin.test/time');
-    expect(parse(served).documentElement.getAttribute('availabilityStartTime')).toBe('2026-11-23T07:59:24.200Z');
+    expect(parse(served).documentElement!.getAttribute('availabilityStartTime')).toBe('2026-11-23T07:59:24.200Z');
   });
 
   it('leaves the manifest as the publisher wrote it without a reference', () => {
