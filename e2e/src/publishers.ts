@@ -56,5 +56,5 @@ export function publishRtmp(url: string): Publisher {
 
 /** Publishes MPEG-TS over SRT (caller) to `url`, e.g. `srt://127.0.0.1:9000?passphrase=...&pbkeylen=16`. */
 export function publishSrt(url: string): Publisher {
-  return run(['-f', 'mpegts', url]);
+  return run(['-flush_packets', '1', '-max_interleave_delta', '0', '-f', 'mpegts', url]);
 }

@@ -103,7 +103,7 @@ describe('buildTranscodeArgs', () => {
   it('reads the input once with its input options, decodes once and splits to the renditions it keeps', () => {
     expect(args.filter((arg) => arg === '-i')).toHaveLength(1);
     expect(args.slice(args.indexOf('-i') - 3, args.indexOf('-i') + 2)).toEqual(['-stream_loop', '-1', '-re', '-i', '/media/in.mp4']);
-    expect(graph.split(';\n')).toEqual(['[0:0]format=yuv420p,split=2[s0][s1]', '[s0]scale=640:360[v0]', '[s1]scale=426:240[v1]']);
+    expect(graph.split(';\n')).toEqual(['[0:0]showinfo@frames=checksum=0,format=yuv420p,split=2[s0][s1]', '[s0]scale=640:360[v0]', '[s1]scale=426:240[v1]']);
     expect(valuesOf(args, '-map')).toEqual(['[v0]', '[v1]', '0:1', '0:2']);
   });
 
@@ -193,7 +193,7 @@ describe('buildTranscodeArgs', () => {
 
   it('converts the frame rate once, before the split, when the config sets one', () => {
     const at25 = transcodeArgs({ ...base, transcode: { ...config.transcode, fps: 25 } });
-    expect(valueOf(at25, '-filter_complex')).toMatch(/^\[0:0\]format=yuv420p,fps=25,split=2/);
+    expect(valueOf(at25, '-filter_complex')).toMatch(/^\[0:0\]showinfo@frames=checksum=0,format=yuv420p,fps=25,split=2/);
     expect(valueOf(at25, '-g')).toBe('50');
   });
 

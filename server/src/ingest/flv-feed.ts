@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import { ArrivalClock } from '../sources/arrival-clock.js';
 import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
 
 /** FLV tag types (FLV spec v10.1, E.4.1). */
@@ -66,6 +67,16 @@ function classify(type: number, data: Buffer): Kind {
     if ((codec === 7 || codec === 12 || codec === 13) && data[1] === 0) return 'config';
   }
   return frameType === 1 ? 'key' : 'frame';
+}
+
+/**
+ * The composition time offset of an AVC or HEVC video tag (FLV spec E.4.3.1:
+ * SI24 after the AVCPacketType), ms: its pts less its dts. 0 for other codecs.
+ */
+function compositionTime(body: Buffer): number {
+  const codec = body[0]! & 0x0f;
+  if ((body[0]! & 0x80) !== 0 || (codec !== 7 && codec !== 12) || body.length < 5) return 0;
+  return body.readIntBE(2, 3);
 }
 
 function writeTimestamp(tag: Buffer, milliseconds: number): void {
@@ -172,6 +183,9 @@ export class FlvFeed implements MediaFeed {
   #lastLogAt = Number.NEGATIVE_INFINITY;
   #unlogged = 0;
 
+  /** When the publish's video frames arrived, by the pts the transcoder reads (ms): the session's capture clock. */
+  readonly arrivals = new ArrivalClock();
+
   constructor(options: FlvFeedOptions = {}) {
     this.#maxQueued = options.maxQueued ?? 8 * 1024 * 1024;
     this.#maxHead = options.maxHead ?? 64 * 1024 * 1024;
@@ -214,8 +228,11 @@ export class FlvFeed implements MediaFeed {
 
   #deliver(type: number, kind: Kind, body: Buffer, timestamp: number): void {
     const media = kind === 'key' || kind === 'frame';
+    const dts = media ? this.#retime(type, timestamp >>> 0) : undefined;
+    // Each frame's arrival on the timeline ffmpeg reads (its pts), for the capture clock.
+    if (dts !== undefined && type === VIDEO) this.arrivals.add(dts + compositionTime(body), Date.now());
     // onMetaData at 0: ffmpeg takes a later one for a subtitle packet.
-    const tag = flvTag(type, media ? this.#retime(type, timestamp >>> 0) : kind === 'metadata' ? 0 : this.#position, body);
+    const tag = flvTag(type, dts ?? (kind === 'metadata' ? 0 : this.#position), body);
     this.#bytes += tag.length;
     if (type !== SCRIPT && !this.#order.includes(type)) this.#order.push(type);
     if (kind === 'metadata') this.#metadata = tag;

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { ArrivalClock } from '../sources/arrival-clock.js';
 
 /** Options of {@link MediaFeed.head}. */
 export interface HeadOptions {
@@ -23,6 +24,8 @@ export interface MediaFeed {
   readonly dropped: number;
   /** Whether the publish is over. */
   readonly ended: boolean;
+  /** When its video frames arrived, by their timestamps as the transcoder reads them (ms): its capture clock. */
+  readonly arrivals: ArrivalClock;
   /**
    * The first bytes of the publish, once there are enough to probe (see
    * {@link HeadOptions}) or the publish ended.

@@ -3,7 +3,9 @@ import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { concatInputArgs, concatList } from '../transcode/ffconcat.js';
 import { FfmpegSupervisor, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
+import { ArrivalClock } from '../sources/arrival-clock.js';
 import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
+import { VideoPtsReader } from './ts-timestamps.js';
 
 /** Shortest and longest SRT passphrase libsrt accepts (SRTO_PASSPHRASE), characters. */
 export const SRT_PASSPHRASE_LENGTH = { min: 10, max: 79 } as const;
@@ -44,10 +46,19 @@ export class TsFeed implements MediaFeed {
    *   chunks are dropped (default 8 MiB); `maxHead`: bytes kept before a
    *   sink is attached (default 64 MiB).
    */
-  constructor(limits: { maxQueued?: number; maxHead?: number } = {}) {
+  constructor(limits: { maxQueued?: number; maxHead?: number; transportDelay?: number } = {}) {
     this.#maxQueued = limits.maxQueued ?? 8 * 1024 * 1024;
     this.#maxHead = limits.maxHead ?? 64 * 1024 * 1024;
+    this.arrivals = new ArrivalClock({ transportDelay: limits.transportDelay ?? 0 });
   }
+
+  /**
+   * When the publish's video frames arrived, by their PTS (ms): the
+   * session's capture clock (less `transportDelay`: SRT's receiver latency,
+   * which holds every packet back that long after it was sent).
+   */
+  readonly arrivals: ArrivalClock;
+  #pts = new VideoPtsReader();
 
   /** Bytes received so far. */
   get bytes(): number {
@@ -69,6 +80,8 @@ export class TsFeed implements MediaFeed {
     if (this.#ended) return;
     this.#startedAt ??= performance.now();
     this.#bytes += chunk.length;
+    const arrival = Date.now();
+    for (const pts of this.#pts.push(chunk)) this.arrivals.add(pts, arrival);
     if (this.#sink !== undefined) {
       if (this.#sink.writableLength > this.#maxQueued) this.#dropped += 1;
       else this.#sink.write(chunk);
@@ -153,6 +166,14 @@ export interface SrtListenerOptions {
   supervision?: Pick<FfmpegSupervisorOptions, 'initialRestartDelay' | 'maxRestartDelay' | 'healthyRunTime' | 'maxRestarts' | 'stopTimeout'>;
 }
 
+/**
+ * The listener's SRT receive latency, ms (libsrt's default, set explicitly):
+ * TSBPD hands each packet over this long after the caller sent it. The
+ * capture clock takes it off every arrival. A caller that asks for more
+ * (its own latency setting) gets more, which then shows as latency.
+ */
+export const SRT_RECEIVE_LATENCY = 120;
+
 /** libsrt's log line when a caller's passphrase does not match. */
 const WRONG_PASSPHRASE = /BADSECRET|Incorrect passphrase/;
 
@@ -207,11 +228,14 @@ export class SrtListener {
           ...['-analyzeduration', '1000000'],
           // The URL and passphrase come from an ffconcat list on a pipe: never in the command line.
           ...concatInputArgs('srt'),
-          ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-muxdelay', '0', '-f', 'mpegts', 'pipe:1'],
+          // Each packet out as it comes: no interleaving wait between the streams, no output buffering.
+          ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-muxdelay', '0', '-max_interleave_delta', '0', '-flush_packets', '1', '-f', 'mpegts', 'pipe:1'],
         ],
         fdTexts: [
           concatList(url, [
             ...(passphrase === undefined ? [] : [['passphrase', passphrase], ['pbkeylen', '16']] as const),
+            // ffmpeg's srt option is in microseconds.
+            ['latency', String(SRT_RECEIVE_LATENCY * 1000)],
             // The inner input's analysis too (the concat demuxer opens it with these options).
             ['analyzeduration', '1000000'],
           ]),
@@ -269,7 +293,7 @@ export class SrtListener {
   #relay(child: ChildProcess): void {
     child.stdout?.on('data', (chunk: Buffer) => {
       if (this.#feed === undefined) {
-        this.#feed = new TsFeed();
+        this.#feed = new TsFeed({ transportDelay: SRT_RECEIVE_LATENCY });
         this.#logger.info('SRT caller connected');
         this.#options.onPublish(this.#feed);
       }

@@ -13,6 +13,8 @@ import type { LatencyConfig, StreamSourceConfig, SubtitleFileConfig, TranscodeCo
 import type { OriginMetrics } from '../metrics/origin-metrics.js';
 import { checkStreamName } from '../origin/names.js';
 import { CaptureClock, parseCaptureLine, type CaptureReference } from '../packaging/capture-reference.js';
+import { ArrivalClock } from '../sources/arrival-clock.js';
+import { FrameReports } from '../sources/frame-reports.js';
 import type { PreparedManifest } from '../packaging/manifest.js';
 import {
   checkPullSource,
@@ -881,6 +883,23 @@ export class StreamManager {
       await this.#end(entry, session, 'error', (error as Error).message);
       return;
     }
+    // The capture clock: the test pattern states each frame's capture time; any other
+    // input's frames are found on the source's timeline and timed by their arrival at
+    // the origin (a feed's, for RTMP and SRT; for a pulled input, when ffmpeg reported them).
+    let reports = new FrameReports();
+    const arrivals = plan.feed?.arrivals ?? new ArrivalClock();
+    const onCaptureLine = (line: string): void => {
+      if (plan.reportsCapture) {
+        const reference = parseCaptureLine(line, TEST_SOURCE_FRAME_RATE);
+        if (reference !== undefined) session.captureClock.add(reference);
+        return;
+      }
+      const frame = reports.read(line);
+      if (frame === undefined) return;
+      if (plan.feed === undefined) arrivals.add(frame.sourceTime, Date.now());
+      const captureTime = arrivals.captureOf(frame.sourceTime);
+      if (captureTime !== undefined) session.captureClock.add({ mediaTime: frame.mediaTime, captureTime: Math.round(captureTime) });
+    };
     const supervisor = new FfmpegSupervisor({
       ...supervision,
       command: plan.ffmpegPath ?? this.#options.ffmpegPath ?? 'ffmpeg',
@@ -893,17 +912,11 @@ export class StreamManager {
         session.runTags.push(tag);
         return argsFor(tag);
       },
-      log: {
-        onLine: plan.reportsCapture
-          ? (line) => {
-              const reference = parseCaptureLine(line, TEST_SOURCE_FRAME_RATE);
-              if (reference !== undefined) session.captureClock.add(reference);
-            }
-          : undefined,
-      },
+      log: { onLine: (line) => onCaptureLine(line) },
       onSpawn: (child) => {
         // A new ffmpeg run starts a new timeline: the last run's capture clock no longer applies.
         session.captureClock.reset();
+        reports = new FrameReports();
         if (plan.feed !== undefined && child.stdin !== null) plan.feed.attach(child.stdin);
       },
       onProgress: ({ speed }) => {

@@ -1,6 +1,7 @@
 import { defaultConfig } from '../config/load-config.js';
 import type { LadderRung, LatencyConfig, TranscodeConfig } from '../config/config-schema.js';
 import { CAPTURE_FILTER_NAME } from '../packaging/capture-reference.js';
+import { FRAME_REPORT_FILTER } from '../sources/frame-reports.js';
 import { fdTextPath, type FfmpegInvocation } from './ffmpeg-supervisor.js';
 import type { InputProbe, ProbedAudio, ProbedVideo } from './probe-input.js';
 
@@ -11,6 +12,9 @@ export const DEFAULT_FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSansMon
 export function runTag(now: number = Date.now()): string {
   return now.toString(36);
 }
+
+/** SegmentTemplate@timescale ffmpeg 5.1's dash muxer writes for number-based templates (AV_TIME_BASE), ticks/s. */
+export const DASH_TEMPLATE_TIMESCALE = 1_000_000;
 
 /** Frame rate of the built-in test pattern, frames/s. */
 export const TEST_SOURCE_FRAME_RATE = 30;
@@ -261,7 +265,9 @@ export function ingestCredentialPresets(token: string): { dash: string; http: st
  * DASH:
  *
  * - video decoded once (stamped with the capture time for the test
- *   source), converted to 8-bit 4:2:0 (and to `transcode.fps` if set),
+ *   source; for any other input each frame's pts reported by
+ *   `showinfo@frames`, see `FrameReports`), converted to 8-bit 4:2:0 (and
+ *   to `transcode.fps` if set),
  *   then `split` and scaled to each rendition of {@link selectRenditions};
  * - H.264 (libx264 `zerolatency`, no B-frames) or AV1 (libsvtav1 low
  *   delay), a closed GOP at every segment boundary on every rendition;
@@ -304,7 +310,8 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): FfmpegInvocat
   // browsers), the frame rate.
   const graph: string[] = isTestSource ? [`${timecodeFilterGraph(input.testSource.fontFile)};`] : [];
   const once = [
-    ...(isTestSource ? [] : ['format=yuv420p']),
+    // Every decoded frame's pts, where the capture clock finds it on the source's timeline (FrameReports).
+    ...(isTestSource ? [] : [`showinfo@${FRAME_REPORT_FILTER}=checksum=0`, 'format=yuv420p']),
     ...(fps === undefined ? [] : [`fps=${decimal(fps)}`]),
     ...(renditions.length > 1 ? [`split=${renditions.length}`] : []),
   ];
@@ -344,6 +351,9 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): FfmpegInvocat
     ...['-write_prft', '1', '-target_latency', decimal(latency.target)],
     ...['-min_playback_rate', decimal(latency.minPlaybackRate), '-max_playback_rate', decimal(latency.maxPlaybackRate)],
     ...['-use_timeline', '0', '-use_template', '1', '-window_size', '5', '-extra_window_size', '3'],
+    // Video media time in µs, the SegmentTemplate@timescale the muxer writes: dash.js reads a
+    // prft's media_time in the MPD's timescale, not the track's (checked with dash.js 5.2).
+    ...['-format_options', `video_track_timescale=${DASH_TEMPLATE_TIMESCALE}`],
     // minimumUpdatePeriod (whole seconds): ffmpeg's default of 500 s would let players miss for
     // minutes that the stream ended (dynamic -> static) or restarted.
     ...['-update_period', String(Math.max(2, Math.ceil(2 * transcode.segmentDuration)))],
