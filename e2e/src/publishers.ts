@@ -19,7 +19,7 @@ export interface Publisher {
  * glass-to-glass latency is measurable through the origin's transcode.
  * Encoded `ultrafast` to leave the CPU to the origin's ladder.
  */
-function stampedPattern(): string[] {
+export function stampedPattern(): string[] {
   return [
     ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
     ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'],

@@ -59,6 +59,9 @@ export class TsFeed implements MediaFeed {
    */
   readonly arrivals: ArrivalClock;
   #pts = new VideoPtsReader();
+  #lastPts: number | undefined;
+  /** Recent gaps between consecutive video PTS, ms. */
+  #gaps: number[] = [];
 
   /** Bytes received so far. */
   get bytes(): number {
@@ -81,7 +84,17 @@ export class TsFeed implements MediaFeed {
     this.#startedAt ??= performance.now();
     this.#bytes += chunk.length;
     const arrival = Date.now();
-    for (const pts of this.#pts.push(chunk)) this.arrivals.add(pts, arrival);
+    for (const pts of this.#pts.push(chunk)) {
+      // The relay's MPEG-TS demuxer hands a video frame on only when the next one starts
+      // (a video PES has no length): a frame reaches us one frame interval after it arrived.
+      // (The shortest of the last 8 gaps: with B-frames, PTS come out of order.)
+      if (this.#lastPts !== undefined && pts > this.#lastPts && pts - this.#lastPts < 250) {
+        this.#gaps.push(pts - this.#lastPts);
+        if (this.#gaps.length > 8) this.#gaps.shift();
+      }
+      this.#lastPts = pts;
+      this.arrivals.add(pts, arrival - (this.#gaps.length === 0 ? 1000 / 30 : Math.min(...this.#gaps)));
+    }
     if (this.#sink !== undefined) {
       if (this.#sink.writableLength > this.#maxQueued) this.#dropped += 1;
       else this.#sink.write(chunk);
