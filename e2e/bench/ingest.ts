@@ -89,19 +89,6 @@ async function startCamera(): Promise<{ url: string; close(): void }> {
 }
 
 const started = Date.now();
-const rtmpPort = await freePort();
-const srtPort = await freePort();
-const camera = sources.includes('pull') ? await startCamera() : undefined;
-const config = await writeConfig({
-  rtmp: { enabled: true, port: rtmpPort },
-  testSource: { enabled: sources.includes('test') },
-  streams: [
-    { name: STREAMS.rtmp, key: KEY, source: { type: 'rtmp' } },
-    { name: STREAMS.srt, key: KEY, source: { type: 'srt', port: srtPort } },
-    ...(camera === undefined ? [] : [{ name: STREAMS.pull, source: { type: 'pull', url: camera.url } }]),
-  ],
-});
-const origin = await startOrigin({ args: ['--config', config], waitForStream: null });
 const pages = await startPageServer();
 const browser = await launchBrowser();
 
@@ -113,7 +100,22 @@ interface Row {
 }
 const rows: Row[] = [];
 try {
+  // One origin per source, with that source alone: every source is measured beside one
+  // 4-rung transcode (and its publisher), as a deployment with one stream would run.
   for (const source of sources) {
+    const rtmpPort = await freePort();
+    const srtPort = await freePort();
+    const camera = source === 'pull' ? await startCamera() : undefined;
+    const config = await writeConfig({
+      rtmp: { enabled: true, port: rtmpPort },
+      testSource: { enabled: source === 'test' },
+      streams: [
+        ...(source === 'rtmp' ? [{ name: STREAMS.rtmp, key: KEY, source: { type: 'rtmp' } }] : []),
+        ...(source === 'srt' ? [{ name: STREAMS.srt, key: KEY, source: { type: 'srt', port: srtPort } }] : []),
+        ...(camera === undefined ? [] : [{ name: STREAMS.pull, source: { type: 'pull', url: camera.url } }]),
+      ],
+    });
+    const origin = await startOrigin({ args: ['--config', config], waitForStream: null });
     let publisher: Publisher | undefined;
     if (source === 'rtmp') publisher = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${STREAMS.rtmp}?key=${KEY}`);
     if (source === 'srt') publisher = publishSrt(`srt://127.0.0.1:${srtPort}?passphrase=${KEY}&pbkeylen=16`);
@@ -145,13 +147,13 @@ try {
       }
     } finally {
       await publisher?.stop();
+      await origin.stop();
+      camera?.close();
     }
   }
 } finally {
   await browser.close();
   await pages.close();
-  await origin.stop();
-  camera?.close();
 }
 
 const runtime = Math.round((Date.now() - started) / 1000);
@@ -189,8 +191,8 @@ Run ${new Date(started).toISOString().replace(/\.\d+Z$/, 'Z')}, ${Math.floor(run
     ${command}
 
 ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${chromium} headless;
-llstream (origin and \`<ll-player>\`) built from ${revision}. One origin for the whole run, its built-in test source
-running beside the other sources (its 4-rung encode on the same 2 cores as every other transcode and the browser).
+llstream (origin and \`<ll-player>\`) built from ${revision}. One origin per source, with that source alone
+(its 4-rung encode, the publisher's encode and the browser on the same 2 cores).
 
 Publishers: ffmpeg, a 1280x720 30 fps test pattern stamped with the capture-time strip at capture
 (../shared/spec/timecode-strip.md), libx264 \`ultrafast\`/\`zerolatency\`, AAC; RTMP (FLV) and SRT (MPEG-TS,

@@ -84,15 +84,20 @@ describe('RTMP publish', () => {
       const samples = await takeStripSamples(page);
       const readings = samples.flatMap((s) => (s.glassToGlassMs === null ? [] : [s.glassToGlassMs]));
       const estimates = samples.flatMap((s) => (s.estimateMs === null ? [] : [s.estimateMs]));
+      const errors = samples.flatMap((s) => (s.glassToGlassMs === null || s.estimateMs === null ? [] : [Math.abs(s.estimateMs - s.glassToGlassMs)]));
       const { p50 } = summarize(readings);
       console.log(
-        `RTMP ${rendition.height}p: ${readings.length}/${samples.length} frames readable in 2 s, glass-to-glass p50 ${p50} ms, player estimate p50 ${summarize(estimates).p50} ms`,
+        `RTMP ${rendition.height}p: ${readings.length}/${samples.length} frames readable in 2 s, glass-to-glass p50 ${p50} ms, player estimate p50 ${summarize(estimates).p50} ms, ` +
+          `|estimate − strip| p50 ${summarize(errors).p50} ms p95 ${summarize(errors).p95} ms`,
       );
+      // The readout tells the truth: the origin's capture clock times each frame by its arrival at the
+      // RTMP listener, so the estimate misses only what the publisher spends before sending (its
+      // encode: ~45 ms here). Before the capture clock it was 2.1 s short. Targets: bench:ingest.
+      expect(summarize(errors).p50).toBeLessThan(100);
       // Frames keep coming at this rung, each with a readable capture stamp: the strip survives the
       // scaling. A stalled player presents 0-2 frames in 2 s; 10 fps is the bound because headless
       // Chromium renders 720p in software on 2 cores shared with the publisher and the ladder, and
-      // frame rate is a benchmark's business. Latency through RTMP is measured, not judged, here:
-      // the transcoder's start-up probe puts ~1.5 s between AST and capture time (see the README).
+      // frame rate is a benchmark's business. Latency through RTMP is measured, not judged, here.
       expect(readings.length).toBeGreaterThanOrEqual(20);
       expect(readings.length).toBeGreaterThanOrEqual(0.9 * samples.length);
     }

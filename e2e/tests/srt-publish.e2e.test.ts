@@ -45,7 +45,14 @@ describe('SRT publish', () => {
     await page.waitForTimeout(3000);
     const samples = await takeStripSamples(page);
     const readings = samples.flatMap((s) => (s.glassToGlassMs === null ? [] : [s.glassToGlassMs]));
-    console.log(`SRT: ${readings.length}/${samples.length} frames readable in 3 s, glass-to-glass p50 ${summarize(readings).p50} ms`);
+    const errors = samples.flatMap((s) => (s.glassToGlassMs === null || s.estimateMs === null ? [] : [Math.abs(s.estimateMs - s.glassToGlassMs)]));
+    console.log(
+      `SRT: ${readings.length}/${samples.length} frames readable in 3 s, glass-to-glass p50 ${summarize(readings).p50} ms, ` +
+        `|estimate − strip| p50 ${summarize(errors).p50} ms p95 ${summarize(errors).p95} ms`,
+    );
+    // The readout tells the truth within what the origin cannot see: the publisher's encode and
+    // mux before it sends (~75 ms over SRT here, bench:ingest). Before the capture clock it was 3 s short.
+    expect(summarize(errors).p50).toBeLessThan(200);
     // Frames keep coming, each with a readable capture stamp: the picture made it through SRT and the transcode.
     expect(readings.length).toBeGreaterThan(45);
     expect(readings.length).toBeGreaterThanOrEqual(0.9 * samples.length);

@@ -11,6 +11,7 @@ import {
   type InputProbe,
   type TranscodeArgsOptions,
 } from '../src/index.js';
+import { transcoderInitName } from '../src/transcode/ffmpeg-args.js';
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
 /** The argument vectors alone. */
@@ -270,6 +271,13 @@ describe('timecodeFilterGraph', () => {
 
   it('refuses a font path the graph would have to escape', () => {
     expect(() => timecodeFilterGraph("/fonts/it's:here.ttf")).toThrow(/escaped/);
+  });
+});
+
+describe('transcoderInitName', () => {
+  it("names the init segment of the transcoder's media segment, and nothing else", () => {
+    expect(transcoderInitName('seg-mwsqpgy8-0-00012.m4s')).toBe('init-mwsqpgy8-0.m4s');
+    expect(transcoderInitName('chunk-stream0-00001.m4s')).toBeUndefined();
   });
 });
 

@@ -97,11 +97,16 @@ describe('PrftRewriter', () => {
     expect(out.subarray(out.length - toEnd.length).equals(toEnd)).toBe(true);
   });
 
-  it('leaves a prft alone when the clock does not know the time, and gives back what is held at the end', () => {
+  it("relabels a prft whose capture time it cannot state as the encoder's, and gives back what is held at the end", () => {
     const r = new PrftRewriter({ timescale: 15360, captureAt: () => undefined });
     const out = Buffer.concat([...r.push(prft(15360).subarray(0, 20)), ...r.end()]);
     expect(out.equals(prft(15360).subarray(0, 20))).toBe(true);
-    const r2 = new PrftRewriter({ timescale: 15360, captureAt: () => undefined });
-    expect(Buffer.concat(r2.push(prft(15360))).equals(prft(15360))).toBe(true);
+    const captured = prft(15360);
+    captured.writeUIntBE(24, 9, 3); // ffmpeg calls its write time captured
+    for (const options of [{ timescale: 15360, captureAt: () => undefined }, { timescale: undefined, captureAt: () => 1 }]) {
+      const relabelled = Buffer.concat(new PrftRewriter(options).push(captured));
+      expect(readPrft(relabelled)).toMatchObject({ flags: 0, mediaTicks: 15360 });
+      expect(relabelled.subarray(16, 24).equals(captured.subarray(16, 24))).toBe(true);
+    }
   });
 });

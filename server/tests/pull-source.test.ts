@@ -97,10 +97,15 @@ describe('pullInvocation', () => {
 
   it("gives network inputs a read timeout and their scheme's protocols only", () => {
     const url = (text: string, options = {}) => ({ kind: 'url' as const, url: new URL(text), scheme: new URL(text).protocol.slice(0, -1), source: pull(text, options) });
-    expect(pullInvocation(url('http://cam/live.ts'), { timeout: 5 }).args).toEqual(['-rw_timeout', '5000000', '-protocol_whitelist', 'http,https,tcp,tls,crypto', '-i', 'http://cam/live.ts']);
+    // A live input: the transcoder keeps nothing of what it read while it analyzed the input.
+    const live = ['-fflags', 'nobuffer', '-analyzeduration', '500000'];
+    expect(pullInvocation(url('http://cam/live.ts'), { timeout: 5 }).args).toEqual(['-rw_timeout', '5000000', ...live, '-protocol_whitelist', 'http,https,tcp,tls,crypto', '-i', 'http://cam/live.ts']);
+    expect(pullInvocation(url('http://cam/live.ts'), { timeout: 5, forProbe: true }).args).toEqual(['-rw_timeout', '5000000', '-protocol_whitelist', 'http,https,tcp,tls,crypto', '-i', 'http://cam/live.ts']);
     expect(pullInvocation(url('rtsp://cam/stream', { rtspTransport: 'tcp' })).args).toEqual([
-      ...['-timeout', '10000000', '-rtsp_transport', 'tcp', '-protocol_whitelist', 'rtsp,rtsps,rtp,srtp,udp,tcp,tls', '-i', 'rtsp://cam/stream'],
+      ...['-timeout', '10000000', '-rtsp_transport', 'tcp', ...live, '-protocol_whitelist', 'rtsp,rtsps,rtp,srtp,udp,tcp,tls', '-i', 'rtsp://cam/stream'],
     ]);
+    // An on-demand file over HTTP read at its native rate keeps its start.
+    expect(pullInvocation(url('https://cdn/vod.mp4', { nativeRate: true })).args).toEqual(['-re', '-rw_timeout', '10000000', '-protocol_whitelist', 'http,https,tcp,tls,crypto', '-i', 'https://cdn/vod.mp4']);
   });
 
   it('keeps a password or passphrase out of the arguments: the URL goes in an ffconcat list on a file descriptor', () => {
@@ -108,7 +113,9 @@ describe('pullInvocation', () => {
     const { args, fdTexts } = pullInvocation({ kind: 'url', url: new URL(text), scheme: 'rtsp', source: pull(text, { rtspTransport: 'tcp' }) });
     expect(args.join(' ')).not.toContain('hunter2');
     expect(args).toEqual(['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,rtsp,rtsps,rtp,srtp,udp,tcp,tls', '-i', 'pipe:3']);
-    expect(fdTexts).toEqual(["ffconcat version 1.0\nfile 'rtsp://admin:hunter2@10.0.0.5/stream'\noption timeout '10000000'\noption rtsp_transport 'tcp'\n"]);
+    expect(fdTexts).toEqual([
+      "ffconcat version 1.0\nfile 'rtsp://admin:hunter2@10.0.0.5/stream'\noption timeout '10000000'\noption rtsp_transport 'tcp'\noption fflags 'nobuffer'\noption analyzeduration '500000'\n",
+    ]);
     const srt = 'srt://host:9000?passphrase=0123456789abc';
     expect(pullInvocation({ kind: 'url', url: new URL(srt), scheme: 'srt', source: pull(srt) }).args.join(' ')).not.toContain('0123456789abc');
   });

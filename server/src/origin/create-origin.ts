@@ -15,6 +15,7 @@ import { checkTestSource, type TestSourceOptions } from '../ingest/test-source.j
 import { OriginMetrics } from '../metrics/origin-metrics.js';
 import { captureReferenceFixup } from '../packaging/capture-reference.js';
 import { mediaTimescale, PrftRewriter } from '../packaging/prft-rewriter.js';
+import { transcoderInitName } from '../transcode/ffmpeg-args.js';
 import { SubtitlePackager } from '../packaging/subtitles/subtitle-packager.js';
 import { subtitleOutputs } from '../packaging/subtitles/subtitle-outputs.js';
 import { SegmentStore, type SegmentStoreOptions } from '../store/segment-store.js';
@@ -380,9 +381,12 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     // Each chunk's prft says when its frame was captured (the session's capture clock).
     chunkRewriter: (stream, file) => {
       const clock = streams.captureClock(stream);
-      const init = store.stream(stream)?.initSegmentOf(file);
+      if (clock === undefined) return undefined;
+      // The run's first segments come before its first manifest names them: by the transcoder's own naming then.
+      const live = store.stream(stream);
+      const fallback = transcoderInitName(file);
+      const init = live?.initSegmentOf(file) ?? (fallback === undefined ? undefined : live?.segment(fallback));
       const timescale = init === undefined ? undefined : mediaTimescale(init.bytes());
-      if (clock === undefined || timescale === undefined) return undefined;
       return new PrftRewriter({ timescale, captureAt: (mediaTime) => clock.captureAt(mediaTime) });
     },
     maxManifestBytes: limits.maxManifestBytes,

@@ -3,6 +3,8 @@ const NTP_UNIX_OFFSET = 2_208_988_800;
 
 /** `prft` flags of a capture time: "the time the media sample was captured" (the value dash.js reads as `captured`). */
 const PRFT_FLAGS_CAPTURED = 24;
+/** `prft` flags of an encoder's time (its input or output): what a box the origin cannot restate is. */
+const PRFT_FLAGS_ENCODER = 0;
 
 /** Largest `prft` box, bytes: version 1 is 32. Anything bigger under that name is passed through untouched. */
 const MAX_PRFT_BYTES = 64;
@@ -26,12 +28,12 @@ export function mediaTimescale(init: Buffer): number | undefined {
 
 /** Options of a {@link PrftRewriter}. */
 export interface PrftRewriterOptions {
-  /** Ticks per second of the track's media time (its `mdhd` timescale, {@link mediaTimescale}). */
-  timescale: number;
   /**
-   * Capture time of the frame at a media time (seconds), ms since the
-   * epoch, or undefined to leave that box as it is.
+   * Ticks per second of the track's media time (its `mdhd` timescale,
+   * {@link mediaTimescale}); undefined when its init segment is not known.
    */
+  timescale: number | undefined;
+  /** Capture time of the frame at a media time (seconds), ms since the epoch, or undefined when the clock does not know it. */
   captureAt(mediaTime: number): number | undefined;
 }
 
@@ -44,6 +46,11 @@ export interface PrftRewriterOptions {
  * time it wrote the fragment, which is the encoder's output, not the
  * capture. Players that read in-band `prft` (llstream's) then measure the
  * latency of each frame from when it was really captured.
+ *
+ * A box whose capture time the origin cannot state (no clock point yet, no
+ * init segment to read the timescale from) keeps its time but is relabelled
+ * `encoder`: ffmpeg marks its own write time `captured`, and a player
+ * taking that for capture would read the pipeline's delay as no latency.
  *
  * Only top-level boxes are looked at; the bytes come out as they went in
  * but for those 8 bytes and the flags, and a `prft` box is held back only
@@ -131,9 +138,12 @@ export class PrftRewriter {
   #rewrite(box: Buffer): Buffer {
     const version = box[8];
     const mediaTicks = version === 1 ? (box.length >= 32 ? Number(box.readBigUInt64BE(24)) : undefined) : box.readUInt32BE(24);
-    if (mediaTicks === undefined) return box;
-    const capture = this.#options.captureAt(mediaTicks / this.#options.timescale);
-    if (capture === undefined) return box;
+    const { timescale } = this.#options;
+    const capture = mediaTicks === undefined || timescale === undefined ? undefined : this.#options.captureAt(mediaTicks / timescale);
+    if (capture === undefined) {
+      box.writeUIntBE(PRFT_FLAGS_ENCODER, 9, 3);
+      return box;
+    }
     const seconds = Math.floor(capture / 1000);
     const fraction = Math.round(((capture - seconds * 1000) / 1000) * 2 ** 32);
     box.writeUIntBE(PRFT_FLAGS_CAPTURED, 9, 3);

@@ -230,6 +230,10 @@ export function pullInvocation(input: PullInput, options: PullInvocationOptions 
     ...(source.rtspTransport === undefined ? [] : [['rtsp_transport', source.rtspTransport] as [string, string]]),
   ];
   const nativeRate = !forProbe && source.nativeRate === true ? ['-re'] : [];
+  // A live input arrives in real time: what ffmpeg reads while it analyzes the input would
+  // otherwise be decoded afterwards, and that backlog would stay as latency for the session.
+  // The input was probed already; the transcoder analyzes briefly and keeps nothing of it.
+  if (!forProbe && source.nativeRate !== true) inputOptions.push(['fflags', 'nobuffer'], ['analyzeduration', '500000']);
   const whitelist = PULL_SCHEMES[input.scheme]!;
   if (urlSecrets(input.url).length === 0) {
     return { args: [...nativeRate, ...inputOptions.flatMap(([name, value]) => [`-${name}`, value]), '-protocol_whitelist', whitelist, '-i', input.url.href] };

@@ -96,6 +96,18 @@ export type TranscodeInput =
       testSource: { fontFile: string };
     };
 
+/**
+ * The init segment name of a media segment the origin's own transcoder
+ * wrote (`seg-{runTag}-{representation}-{number}.m4s`, see
+ * {@link buildTranscodeArgs}): `init-{runTag}-{representation}.m4s`, known
+ * before the run's first manifest names it.
+ * @returns undefined for a name of another form.
+ */
+export function transcoderInitName(mediaSegment: string): string | undefined {
+  const match = /^seg-([a-z0-9]+)-([A-Za-z0-9_]+)-\d+\.m4s$/.exec(mediaSegment);
+  return match === null ? undefined : `init-${match[1]}-${match[2]}.m4s`;
+}
+
 /** Options of {@link buildTranscodeArgs}. */
 export interface TranscodeArgsOptions {
   input: TranscodeInput;
