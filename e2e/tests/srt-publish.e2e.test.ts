@@ -1,7 +1,7 @@
 import type { LLPlayerElement } from '@llstream/vanilla';
 import { describe, expect, it } from 'vitest';
 import { useOriginAndBrowser } from '../src/fixture.js';
-import { streamState, waitForStreamState, writeConfig } from '../src/config.js';
+import { streamState, waitForSteadyStream, waitForStreamState, writeConfig } from '../src/config.js';
 import { fetchValidManifest } from '../src/manifest.js';
 import { freePort } from '../src/origin.js';
 import { publishSrt } from '../src/publishers.js';
@@ -35,6 +35,9 @@ describe('SRT publish', () => {
     env.track(publishSrt(`${srt}?passphrase=${PASSPHRASE}&pbkeylen=16`));
     await waitForStreamState(env.origin.url, 'field', 'live', 30_000);
     await fetchValidManifest(`${env.origin.url}/live/field/manifest.mpd`);
+    // Judged once the stream is steady, as the demo's are: a transcoder's first seconds catch up
+    // with the probe's backlog, and a player that joins then skips ahead instead of presenting frames.
+    await waitForSteadyStream(env.origin.url, 'field');
 
     const page = await env.browser.context.newPage();
     await page.goto(`${env.origin.url}/?src=/live/field/manifest.mpd`);
