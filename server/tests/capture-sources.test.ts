@@ -41,24 +41,41 @@ describe('ArrivalClock', () => {
 describe('FrameReports', () => {
   const showinfo = (n: number, pts: number): string => `[showinfo@frames @ 0x5600] [info] n:${String(n).padStart(4)} pts:${pts} pts_time:7.523 pos:-1 fmt:yuv420p sar:1/1 s:320x240 i:P iskey:1 type:I`;
 
-  it("places each frame on the output timeline (from the first frame) and on the source's (pts plus ffmpeg's start)", () => {
+  it("places each frame on the output's frame grid and on the source's timeline (pts plus ffmpeg's start)", () => {
     const reports = new FrameReports();
-    expect(reports.read(showinfo(0, 523))).toBeUndefined();
+    expect(reports.read(showinfo(0, 0))).toBeUndefined();
     expect(reports.read('[info]   Duration: N/A, start: 7.000000, bitrate: N/A')).toBeUndefined();
     expect(reports.read('[showinfo@frames @ 0x5600] [info] config in time_base: 1/1000, frame_rate: 30/1')).toBeUndefined();
-    expect(reports.read(showinfo(0, 523))).toEqual({ mediaTime: 0, sourceTime: 7523 });
-    expect(reports.read(showinfo(1, 556))).toEqual({ mediaTime: 0.033, sourceTime: 7556 });
+    expect(reports.read(showinfo(0, 0))).toEqual({ mediaTime: 0, sourceTime: 7000 });
+    // FLV's millisecond timestamps land on the 30 fps grid.
+    expect(reports.read(showinfo(1, 33))).toEqual({ mediaTime: 1 / 30, sourceTime: 7033 });
+    expect(reports.read(showinfo(2, 67))!.mediaTime).toBe(2 / 30);
     // The start of a later line (another input's) does not change it.
     reports.read('[info]   Duration: N/A, start: 99.000000, bitrate: N/A');
-    expect(reports.read(showinfo(2, 590))!.sourceTime).toBe(7590);
+    expect(reports.read(showinfo(3, 100))!.sourceTime).toBe(7100);
   });
 
-  it('reads an MPEG-TS time base', () => {
+  it('keeps the offset of a first frame that is not at 0: the encoder repeats it back to 0', () => {
+    // A pulled MPEG-TS input whose first second went to analysis (ffmpeg 5.1: start 1.4 s, the first
+    // decoded frame at pts_time 1.021, and the encoder reporting dup=31).
     const reports = new FrameReports();
     reports.read('  Duration: N/A, start: 1.400000, bitrate: N/A');
-    reports.read('[showinfo@frames @ 0x1] config in time_base: 1/90000, frame_rate: 25/1');
-    expect(reports.read(showinfo(0, 0))).toEqual({ mediaTime: 0, sourceTime: 1400 });
-    expect(reports.read(showinfo(1, 3600))!.mediaTime).toBeCloseTo(0.04, 9);
+    reports.read('[showinfo@frames @ 0x1] config in time_base: 1/90000, frame_rate: 30/1');
+    const first = reports.read(showinfo(0, 91_920))!;
+    expect(first.mediaTime).toBe(31 / 30);
+    expect(first.sourceTime).toBeCloseTo(1400 + 91_920 / 90, 6);
+    expect(reports.read(showinfo(1, 94_920))!.mediaTime).toBe(32 / 30);
+  });
+
+  it("uses the transcoder's own frame rate when it sets one, and the pts when no rate is known", () => {
+    const reports = new FrameReports({ frameRate: 25 });
+    reports.read('  Duration: N/A, start: 0.000000, bitrate: N/A');
+    reports.read('[showinfo@frames @ 0x1] config in time_base: 1/90000, frame_rate: 30/1');
+    expect(reports.read(showinfo(4, 12_000))!.mediaTime).toBe(3 / 25); // 0.133 s: the 25 fps slot at 0.12 s
+    const unknown = new FrameReports();
+    unknown.read('  Duration: N/A, start: 0.000000, bitrate: N/A');
+    unknown.read('[showinfo@frames @ 0x1] config in time_base: 1/90000, frame_rate: 0/1');
+    expect(unknown.read(showinfo(0, 3_700))!.mediaTime).toBeCloseTo(3_700 / 90_000, 9);
   });
 });
 

@@ -31,7 +31,7 @@ import {
   buildTranscodeArgs,
   runTag,
   TEST_SOURCE_FRAME_RATE,
-  TEST_SOURCE_PROBE, type ExtraOutputArgs, type TranscodeInput } from '../transcode/ffmpeg-args.js';
+  TEST_SOURCE_PROBE, outputFps, type ExtraOutputArgs, type TranscodeInput } from '../transcode/ffmpeg-args.js';
 import {
   FfmpegSupervisor,
   type FfmpegInvocation,
@@ -886,7 +886,8 @@ export class StreamManager {
     // The capture clock: the test pattern states each frame's capture time; any other
     // input's frames are found on the source's timeline and timed by their arrival at
     // the origin (a feed's, for RTMP and SRT; for a pulled input, when ffmpeg reported them).
-    let reports = new FrameReports();
+    const frameRate = probe.video === null ? undefined : outputFps(transcode, probe.video);
+    let reports = new FrameReports({ frameRate });
     const arrivals = plan.feed?.arrivals ?? new ArrivalClock();
     const onCaptureLine = (line: string): void => {
       if (plan.reportsCapture) {
@@ -916,7 +917,7 @@ export class StreamManager {
       onSpawn: (child) => {
         // A new ffmpeg run starts a new timeline: the last run's capture clock no longer applies.
         session.captureClock.reset();
-        reports = new FrameReports();
+        reports = new FrameReports({ frameRate });
         if (plan.feed !== undefined && child.stdin !== null) plan.feed.attach(child.stdin);
       },
       onProgress: ({ speed }) => {

@@ -201,8 +201,12 @@ export function aacLayout(audio: Pick<ProbedAudio, 'channels' | 'channelLayout'>
   return { channels, filter: `aformat=channel_layouts=${target}` };
 }
 
-/** Frames per second of the output: the config's, else (AV1 only, which needs a constant rate) the input's, rounded. */
-function outputFps(transcode: TranscodeConfig, video: ProbedVideo): number | undefined {
+/**
+ * Frames per second the transcoder sets with an `fps` filter: the config's,
+ * else (AV1 only, which needs a constant rate) the input's, rounded;
+ * undefined when the output keeps the input's rate.
+ */
+export function outputFps(transcode: TranscodeConfig, video: ProbedVideo): number | undefined {
   if (transcode.fps !== undefined) return transcode.fps;
   if (transcode.codec === 'av1') return Math.round(video.fps ?? 30);
   return undefined;
