@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './origin.js';
 
 /** Writes an llstream-server config (JSON is valid YAML) to a fresh temp file and returns its path. */
 export async function writeConfig(config: object): Promise<string> {
@@ -8,6 +9,27 @@ export async function writeConfig(config: object): Promise<string> {
   const path = join(dir, 'llstream.json');
   await writeFile(path, JSON.stringify(config, null, 2));
   return path;
+}
+
+/** An origin that takes RTMP publishers only: {@link rtmpOrigin}'s result. */
+export interface RtmpOrigin {
+  /** The origin's CLI arguments (its config file), for `startOrigin` or `useOriginAndBrowser`. */
+  args: string[];
+  /** Nothing to wait for at start: the streams go live when published. */
+  waitForStream: null;
+  /** Where publishers connect, e.g. `rtmp://127.0.0.1:40123/live` (append `/{stream}?key=...`). */
+  rtmp: string;
+}
+
+/** Config of an origin with no test source and the RTMP streams `names`, each taking `key`, on a free RTMP port. */
+export async function rtmpOrigin(names: readonly string[], key: string): Promise<RtmpOrigin> {
+  const rtmpPort = await freePort();
+  const config = await writeConfig({
+    rtmp: { enabled: true, port: rtmpPort },
+    testSource: { enabled: false },
+    streams: names.map((name) => ({ name, key, source: { type: 'rtmp' } })),
+  });
+  return { args: ['--config', config], waitForStream: null, rtmp: `rtmp://127.0.0.1:${rtmpPort}/live` };
 }
 
 /** The state `/api/streams/{name}` reports, or `null` while the stream is unknown. */

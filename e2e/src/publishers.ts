@@ -19,18 +19,33 @@ export interface Publisher {
  * glass-to-glass latency is measurable through the origin's transcode.
  * Encoded `ultrafast` to leave the CPU to the origin's ladder.
  */
-export function stampedPattern(): string[] {
+export function stampedPattern(options: PublishOptions = {}): string[] {
+  const rate = options.clockRate ?? 1;
+  // A clock running fast or slow: frames are captured (and stamped) in real time, their timestamps run at `rate`.
+  const graph = rate === 1 ? timecodeFilterGraph(DEFAULT_FONT_FILE) : `${timecodeFilterGraph(DEFAULT_FONT_FILE)};[v]settb=1/90000,setpts=PTS*${rate}[vc];[1:a]asetpts=PTS*${rate}[ac]`;
   return [
     ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
     ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000'],
-    ...['-filter_complex', timecodeFilterGraph(DEFAULT_FONT_FILE), '-map', '[v]', '-map', '1:a'],
+    ...['-filter_complex', graph, ...(rate === 1 ? ['-map', '[v]', '-map', '1:a'] : ['-map', '[vc]', '-map', '[ac]', '-fps_mode', 'passthrough'])],
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-bf', '0', '-g', '30', '-b:v', '4000k'],
     ...['-c:a', 'aac', '-b:a', '128k'],
   ];
 }
 
-function run(output: string[]): Publisher {
-  const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...stampedPattern(), ...output], {
+/** How a {@link publishRtmp} or {@link publishSrt} publisher stamps its stream. */
+export interface PublishOptions {
+  /** Added to every timestamp the publisher sends (`-output_ts_offset`), seconds: an encoder whose clock started long ago. @defaultValue 0 */
+  timestampOffset?: number;
+  /**
+   * How fast the publisher's clock runs against real time: its timestamps advance `clockRate` s
+   * per second while its frames come in real time (1.001: 0.1 % fast, 3.6 s an hour). @defaultValue 1
+   */
+  clockRate?: number;
+}
+
+function run(output: string[], options: PublishOptions = {}): Publisher {
+  const offset = options.timestampOffset === undefined ? [] : ['-output_ts_offset', String(options.timestampOffset)];
+  const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...stampedPattern(options), ...offset, ...output], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -50,11 +65,11 @@ function run(output: string[]): Publisher {
 }
 
 /** Publishes over RTMP (FLV) to `url`, e.g. `rtmp://127.0.0.1:1935/live/cam?key=secret`. */
-export function publishRtmp(url: string): Publisher {
-  return run(['-f', 'flv', url]);
+export function publishRtmp(url: string, options?: PublishOptions): Publisher {
+  return run(['-f', 'flv', url], options);
 }
 
 /** Publishes MPEG-TS over SRT (caller) to `url`, e.g. `srt://127.0.0.1:9000?passphrase=...&pbkeylen=16`. */
-export function publishSrt(url: string): Publisher {
-  return run(['-flush_packets', '1', '-max_interleave_delta', '0', '-f', 'mpegts', url]);
+export function publishSrt(url: string, options?: PublishOptions): Publisher {
+  return run(['-flush_packets', '1', '-max_interleave_delta', '0', '-f', 'mpegts', url], options);
 }

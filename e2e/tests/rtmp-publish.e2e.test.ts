@@ -2,11 +2,14 @@ import { execFileSync } from 'node:child_process';
 import type { LLPlayerElement } from '@llstream/vanilla';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { streamState, waitForStreamState, writeConfig } from '../src/config.js';
+import { fetchLiveManifest } from '../bench/ladder.js';
+import { startPageServer } from '../bench/page-server.js';
+import { runPlayer } from '../bench/run-player.js';
+import { rtmpOrigin, streamState, waitForSteadyStream, waitForStreamState } from '../src/config.js';
 import { fetchValidManifest } from '../src/manifest.js';
 import { useOriginAndBrowser } from '../src/fixture.js';
-import { freePort, type OriginProcess } from '../src/origin.js';
-import { publishRtmp, type Publisher } from '../src/publishers.js';
+import type { OriginProcess } from '../src/origin.js';
+import { publishRtmp, type Publisher, type PublishOptions } from '../src/publishers.js';
 import { openPlayingPage, sameDocument, statusChanges } from '../src/recovery.js';
 import { summarize } from '../src/stats.js';
 import { installStripProbe, takeStripSamples } from '../src/strip-probe.js';
@@ -29,16 +32,11 @@ const snapshotOf = (page: Page) => page.evaluate(() => ({ ...document.querySelec
 describe('RTMP publish', () => {
   let rtmp = '';
   const env = useOriginAndBrowser(async () => {
-    const rtmpPort = await freePort();
-    rtmp = `rtmp://127.0.0.1:${rtmpPort}/live`;
-    const config = await writeConfig({
-      rtmp: { enabled: true, port: rtmpPort },
-      testSource: { enabled: false },
-      streams: [{ name: 'cam', key: KEY, source: { type: 'rtmp' } }],
-    });
-    return { args: ['--config', config], waitForStream: null };
+    const origin = await rtmpOrigin(['cam'], KEY);
+    rtmp = origin.rtmp;
+    return origin;
   });
-  const publish = (url: string): Publisher => env.track(publishRtmp(url));
+  const publish = (url: string, options?: PublishOptions): Publisher => env.track(publishRtmp(url, options));
 
   it('refuses a wrong or missing key before any transcoding starts', async () => {
     for (const url of [`${rtmp}/cam?key=wrong-key-000000`, `${rtmp}/cam`]) {
@@ -102,6 +100,63 @@ describe('RTMP publish', () => {
       expect(readings.length).toBeGreaterThanOrEqual(0.9 * samples.length);
     }
     await page.close();
+  });
+
+  it('reads latency truthfully from a publisher whose timestamps start days in', async () => {
+    // An encoder that has run for 10 days (or starts its clock anywhere): FLV timestamps from 864 000 000 ms.
+    publish(`${rtmp}/cam?key=${KEY}`, { timestampOffset: 864_000 });
+    await waitForSteadyStream(env.origin.url, 'cam', 5000);
+    const page = await openPlayingPage(env.browser.context, `${env.origin.url}/?src=/live/cam/manifest.mpd`);
+    await takeStripSamples(page);
+    await page.waitForTimeout(3000);
+    const samples = await takeStripSamples(page);
+    const readings = samples.flatMap((s) => (s.glassToGlassMs === null ? [] : [s.glassToGlassMs]));
+    const errors = samples.flatMap((s) => (s.glassToGlassMs === null || s.estimateMs === null ? [] : [Math.abs(s.estimateMs - s.glassToGlassMs)]));
+    const g2g = summarize(readings);
+    const error = summarize(errors);
+    console.log(
+      `RTMP from a 10-day timestamp offset: ${readings.length}/${samples.length} frames readable in 3 s, glass-to-glass p50 ${g2g.p50} ms p95 ${g2g.p95} ms, ` +
+        `|estimate − strip| p50 ${error.p50} ms p95 ${error.p95} ms`,
+    );
+    expect(readings.length).toBeGreaterThanOrEqual(30);
+    // The estimate misses only the publisher's own encode (~35 ms here, which the origin cannot see).
+    expect(error.p95).toBeLessThan(100);
+    // Well under a second; the targets (p50 ≤ 500 ms) are bench:ingest's.
+    expect(g2g.p50).toBeLessThan(1000);
+    await page.close();
+  });
+
+  it('dash.js (its defaults) and Shaka (liveSync) read their own latency as the strip does', { timeout: 180_000 }, async () => {
+    // They steer on availabilityStartTime and the MPD's ProducerReferenceTime, not on our
+    // in-band PRFT: the origin states its capture clock in all three.
+    publish(`${rtmp}/cam?key=${KEY}`);
+    await waitForSteadyStream(env.origin.url, 'cam', 5000);
+    const manifestUrl = `${env.origin.url}/live/cam/manifest.mpd`;
+    const { ladder } = await fetchLiveManifest(manifestUrl);
+    const pages = await startPageServer();
+    try {
+      for (const player of ['dashjs', 'shaka'] as const) {
+        const result = await runPlayer(env.browser.context, pages.url, manifestUrl, ladder, {
+          player,
+          target: player === 'shaka' ? 0.5 : null,
+          profile: 'rtmp',
+          steps: [],
+          settleSeconds: 8,
+          seconds: 10,
+        });
+        // Per second: the player's own reading at its end against the strip's median over it.
+        const errors = result.series.flatMap((p) => (p.g2gMs === null || p.estimateMs === null ? [] : [Math.abs(p.estimateMs - p.g2gMs)]));
+        const error = summarize(errors);
+        console.log(
+          `RTMP, ${player}: ${result.error ?? `glass-to-glass p50 ${result.g2g.p50} ms, its reading against the strip p50 ${error.p50} ms p95 ${error.p95} ms over ${errors.length} s, stalls ${result.stallCount}`}`,
+        );
+        expect(result.error).toBeNull();
+        expect(errors.length).toBeGreaterThanOrEqual(8);
+        expect(error.p95).toBeLessThan(150);
+      }
+    } finally {
+      await pages.close();
+    }
   });
 
   it('ends the stream when the publisher disconnects, and players resume when it publishes again', async () => {
