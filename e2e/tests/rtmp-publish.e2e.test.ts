@@ -168,9 +168,21 @@ describe('RTMP publish', () => {
     await first.stop();
     await waitForStreamState(env.origin.url, 'cam', 'offline');
     await fetchValidManifest(`${env.origin.url}/live/cam/manifest.mpd`);
-    await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status === 'offline', null, {
-      timeout: 15_000,
-    });
+    try {
+      await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status === 'offline', null, {
+        timeout: 15_000,
+      });
+    } catch (error) {
+      // What the player went through, and what the origin said, for whoever reads the failure.
+      const changes = await statusChanges(page);
+      const snapshot = await snapshotOf(page);
+      console.log(
+        `no offline: statuses ${changes.map((c) => `${((c.at - leftAt) / 1000).toFixed(1)} s ${c.status}${c.error === null ? '' : ` (${c.error})`}`).join(', ')}; ` +
+          `snapshot ${JSON.stringify({ status: snapshot.status, liveLatency: snapshot.liveLatency, bufferAhead: snapshot.bufferAhead })}\n` +
+          env.origin.logs.slice(-15).join('\n'),
+      );
+      throw error;
+    }
     const offlineAfter = Date.now() - leftAt;
 
     publish(`${rtmp}/cam?key=${KEY}`);

@@ -137,6 +137,13 @@ describe('captureReferenceFixup', () => {
     expect(parse(served).documentElement!.getAttribute('availabilityStartTime')).toBe('2026-11-23T07:59:24.200Z');
   });
 
+  it("keeps the session's availabilityStartTime in the static MPD ffmpeg writes when the input ends", () => {
+    const final = ladderMpd.replace('type="dynamic"', 'type="static"');
+    expect(final).not.toBe(ladderMpd);
+    const served = prepareManifest(final, { fixups: [captureReferenceFixup(() => reference, () => Date.parse('2026-11-23T07:59:24.200Z'))] }).render('http://origin.test/time');
+    expect(parse(served).documentElement!.getAttribute('availabilityStartTime')).toBe('2026-11-23T07:59:24.200Z');
+  });
+
   it('leaves the manifest as the publisher wrote it without a reference', () => {
     expect(serve(undefined)).toBe(prepareManifest(ladderMpd).render('http://origin.test/time'));
   });

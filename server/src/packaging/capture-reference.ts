@@ -183,8 +183,10 @@ function timescaleOf(representation: Element): number {
  * wall-clock time is on). Ids are new: one above the largest in the MPD.
  *
  * With `availabilityStart` (the capture time of media time 0, ms since the
- * epoch, see {@link CaptureClock.origin}), a dynamic MPD's
- * `availabilityStartTime` says it too, instead of the time the muxer wrote
+ * epoch, see {@link CaptureClock.origin}), the MPD's
+ * `availabilityStartTime` says it too (the live MPD's, and the same in
+ * the final static one of the session, which the player must not take for
+ * a new session), instead of the time the muxer wrote
  * its first output: players that steer on it (dash.js, Shaka) then measure
  * from capture as well, and the input's analysis and start-up backlog do
  * not become latency they cannot see.
@@ -192,8 +194,11 @@ function timescaleOf(representation: Element): number {
 export function captureReferenceFixup(reference: () => CaptureReference | undefined, availabilityStart?: () => number | undefined): ManifestFixup {
   return (mpd: Element) => {
     const start = availabilityStart?.();
-    // Media time 0 of a dynamic MPD is at availabilityStartTime (period start 0): put it at its capture.
-    if (start !== undefined && mpd.getAttribute('type') === 'dynamic' && mpd.hasAttribute('availabilityStartTime')) {
+    // Media time 0 is at availabilityStartTime (period start 0): put it at its capture. Also in
+    // the static MPD ffmpeg writes when the input ends: with its own time there, players took
+    // the changed availabilityStartTime for a publisher that restarted and reloaded the ended
+    // presentation (one of them was still not offline 15 s later).
+    if (start !== undefined && mpd.hasAttribute('availabilityStartTime')) {
       mpd.setAttribute('availabilityStartTime', new Date(start).toISOString());
     }
     const current = reference();
