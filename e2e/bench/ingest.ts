@@ -1,5 +1,6 @@
 // Ingest benchmark (GitHub issue 14): per source (the built-in test source, an
-// RTMP publisher, an SRT publisher, a pulled live HTTP URL) and per player
+// RTMP publisher, an SRT publisher as the README advises and one with
+// ffmpeg's default audio PES, a pulled live HTTP URL) and per player
 // (<ll-player> at its automatic target, dash.js with its defaults, Shaka
 // with liveSync), one after another against one origin, in headless
 // Chromium: glass-to-glass latency read from the capture-time strip of every
@@ -7,7 +8,7 @@
 // time to first frame and stalls. Writes results/ingest/ingest.md and
 // ingest.json.
 //
-//   npm run bench:ingest -- [--sources test,rtmp,srt,pull] [--players llstream,dashjs,shaka]
+//   npm run bench:ingest -- [--sources test,rtmp,srt,srt-default-pes,pull] [--players llstream,dashjs,shaka]
 //     [--seconds 60] [--settle 15] [--shaka-target 0.5] [--out DIR]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,15 +27,16 @@ import { fetchLiveManifest } from './ladder.js';
 import { startPageServer } from './page-server.js';
 import { PLAYER_TITLES, PLAYERS, runPlayer, type PlayerName, type RunResult } from './run-player.js';
 
-const SOURCES = ['test', 'rtmp', 'srt', 'pull'] as const;
+const SOURCES = ['test', 'rtmp', 'srt', 'srt-default-pes', 'pull'] as const;
 type Source = (typeof SOURCES)[number];
 const SOURCE_TITLES: Record<Source, string> = {
   test: 'test source',
   rtmp: 'RTMP publisher',
   srt: 'SRT publisher',
+  'srt-default-pes': "SRT publisher, ffmpeg's default audio PES",
   pull: 'pulled live HTTP URL',
 };
-const STREAMS: Record<Source, string> = { test: 'demo', rtmp: 'cam', srt: 'field', pull: 'camera' };
+const STREAMS: Record<Source, string> = { test: 'demo', rtmp: 'cam', srt: 'field', 'srt-default-pes': 'field', pull: 'camera' };
 const KEY = 'bench-key-0123456789';
 
 const { values } = parseArgs({
@@ -111,14 +113,17 @@ try {
       testSource: { enabled: source === 'test' },
       streams: [
         ...(source === 'rtmp' ? [{ name: STREAMS.rtmp, key: KEY, source: { type: 'rtmp' } }] : []),
-        ...(source === 'srt' ? [{ name: STREAMS.srt, key: KEY, source: { type: 'srt', port: srtPort } }] : []),
+        ...(source === 'srt' || source === 'srt-default-pes' ? [{ name: STREAMS.srt, key: KEY, source: { type: 'srt', port: srtPort } }] : []),
         ...(camera === undefined ? [] : [{ name: STREAMS.pull, source: { type: 'pull', url: camera.url } }]),
       ],
     });
     const origin = await startOrigin({ args: ['--config', config], waitForStream: null });
     let publisher: Publisher | undefined;
     if (source === 'rtmp') publisher = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${STREAMS.rtmp}?key=${KEY}`);
-    if (source === 'srt') publisher = publishSrt(`srt://127.0.0.1:${srtPort}?passphrase=${KEY}&pbkeylen=16`);
+    // SRT as the README advises (each audio frame in its own PES), and with ffmpeg's default.
+    if (source === 'srt' || source === 'srt-default-pes') {
+      publisher = publishSrt(`srt://127.0.0.1:${srtPort}?passphrase=${KEY}&pbkeylen=16`, { audioPesPerFrame: source === 'srt' });
+    }
     try {
       const stream = STREAMS[source];
       await waitForSteadyStream(origin.url, stream);
@@ -196,7 +201,9 @@ llstream (origin and \`<ll-player>\`) built from ${revision}. One origin per sou
 
 Publishers: ffmpeg, a 1280x720 30 fps test pattern stamped with the capture-time strip at capture
 (../shared/spec/timecode-strip.md), libx264 \`ultrafast\`/\`zerolatency\`, AAC; RTMP (FLV) and SRT (MPEG-TS,
-passphrase, the listener's 120 ms receive latency); "pulled live HTTP URL" is the same pattern served as
+passphrase, the listener's 120 ms receive latency; each AAC frame in its own PES, \`-pes_payload_size 0\`, as the
+README advises, and once more with ffmpeg's default of 2930 bytes of audio per PES, 0.18 s at 128 kb/s);
+"pulled live HTTP URL" is the same pattern served as
 live MPEG-TS over HTTP and pulled by the origin. Each player plays alone, one after another, for ${seconds} s
 after ${settleSeconds} s. Glass-to-glass latency is read from the strip of every presented frame; the
 estimate error is each player's own latency reading against the strip (llstream: per frame, its snapshot;

@@ -41,6 +41,13 @@ export interface PublishOptions {
    * per second while its frames come in real time (1.001: 0.1 % fast, 3.6 s an hour). @defaultValue 1
    */
   clockRate?: number;
+  /**
+   * MPEG-TS (SRT) only: each AAC frame in a PES packet of its own (`-pes_payload_size 0`), as
+   * the README advises. ffmpeg's default gathers 2930 bytes of audio per PES (0.18 s at
+   * 128 kb/s), which every viewer then waits for: SRT glass-to-glass p50 694 → 500 ms
+   * (bench:ingest, 2026-12-07). @defaultValue false (ffmpeg's default)
+   */
+  audioPesPerFrame?: boolean;
 }
 
 function run(output: string[], options: PublishOptions = {}): Publisher {
@@ -71,5 +78,6 @@ export function publishRtmp(url: string, options?: PublishOptions): Publisher {
 
 /** Publishes MPEG-TS over SRT (caller) to `url`, e.g. `srt://127.0.0.1:9000?passphrase=...&pbkeylen=16`. */
 export function publishSrt(url: string, options?: PublishOptions): Publisher {
-  return run(['-flush_packets', '1', '-max_interleave_delta', '0', '-f', 'mpegts', url], options);
+  const pes = options?.audioPesPerFrame === true ? ['-pes_payload_size', '0'] : [];
+  return run(['-flush_packets', '1', '-max_interleave_delta', '0', ...pes, '-f', 'mpegts', url], options);
 }

@@ -148,7 +148,7 @@ export {
 export { FlvFeed, TIMESTAMP_JUMP, type FlvFeedOptions, type FlvTagInput } from './ingest/flv-feed.js';
 export { FeedWaiters, type HeadOptions, type MediaFeed } from './ingest/media-feed.js';
 export { FailureLimiter, clientKey, type FailureLimiterOptions } from './auth/failure-limiter.js';
-export { SrtListener, TsFeed, checkSrtPassphrase, SRT_PASSPHRASE_LENGTH, type SrtListenerOptions } from './ingest/srt-listener.js';
+export { SrtListener, SrtFeed, checkSrtPassphrase, SRT_PASSPHRASE_LENGTH, type SrtListenerOptions } from './ingest/srt-listener.js';
 export { endPresentation, endedManifest, mediaEnd } from './ingest/ended-manifest.js';
 export { IngestMeter } from './ingest/ingest-meter.js';
 export {
@@ -171,7 +171,7 @@ export {
   type PlaybackTokenProblem,
 } from './auth/signed-urls.js';
 export { apiRoutes, type ApiRoutesOptions } from './origin/api-routes.js';
-export { fdTextPath, fdTextUrl, type FfmpegInvocation, type FfmpegProgress } from './transcode/ffmpeg-supervisor.js';
+export { fdTextPath, fdTextUrl, outputPipeDescriptor, outputPipeUrl, type FfmpegInvocation, type FfmpegProgress } from './transcode/ffmpeg-supervisor.js';
 export { IngestCredentials, type IngestCredential } from './auth/ingest-credentials.js';
 export {
   checkPullSource,

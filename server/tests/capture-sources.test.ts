@@ -77,6 +77,19 @@ describe('FrameReports', () => {
     unknown.read('[showinfo@frames @ 0x1] config in time_base: 1/90000, frame_rate: 0/1');
     expect(unknown.read(showinfo(0, 3_700))!.mediaTime).toBeCloseTo(3_700 / 90_000, 9);
   });
+
+  it("names the input's demuxer and frame rate, for what the demuxer held a frame before its report", () => {
+    const reports = new FrameReports();
+    expect(reports.inputFormat).toBeUndefined();
+    reports.read("[info] Input #0, mpegts, from 'http://127.0.0.1:9000/live.ts':");
+    reports.read("[info] Input #1, flv, from 'pipe:3':");
+    reports.read('[showinfo@frames @ 0x1] config in time_base: 1/90000, frame_rate: 30000/1001');
+    expect(reports.inputFormat).toBe('mpegts');
+    expect(reports.inputFrameRate).toBeCloseTo(29.97, 2);
+    const mp4 = new FrameReports();
+    mp4.read("Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'file:/media/talk.mp4':");
+    expect(mp4.inputFormat).toBe('mov,mp4,m4a,3gp,3g2,mj2');
+  });
 });
 
 /** One TS packet carrying the start of a PES packet of `streamId` with `pts` (90 kHz). */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FfmpegSupervisor, type FfmpegSupervisorOptions } from '../src/index.js';
+import type { Readable } from 'node:stream';
+import { FfmpegSupervisor, outputPipeDescriptor, outputPipeUrl, type FfmpegSupervisorOptions } from '../src/index.js';
 import { captureLogger } from './helpers.js';
 
 /** A stand-in for ffmpeg: Node running `script`. */
@@ -178,5 +179,24 @@ describe('FfmpegSupervisor', () => {
     expect(JSON.stringify(startedRecord)).not.toContain('s3cret-token');
     expect((startedRecord.args as string[]).at(-1)).toBe('***');
   });
-});
 
+  it('gives the child output pipes after the descriptors of its texts, named by outputPipeUrl', async () => {
+    const { logger } = captureLogger();
+    const url = outputPipeUrl(1, 0);
+    expect(url).toBe('pipe:4');
+    // The child reads its text on fd 3 and writes it back, upper-cased, on the output pipe.
+    const script = `const fs = require('node:fs'); fs.writeSync(${outputPipeDescriptor(1, 0)}, fs.readFileSync(3, 'utf8').toUpperCase());`;
+    let received = '';
+    const supervisor = new FfmpegSupervisor({
+      command: process.execPath,
+      args: () => ({ args: ['-e', script], fdTexts: ['list on fd 3'] }),
+      logger,
+      outputPipes: 1,
+      endOnSuccess: true,
+      onSpawn: (child) => (child.stdio[outputPipeDescriptor(1, 0)] as Readable).on('data', (chunk: Buffer) => (received += chunk.toString())),
+    });
+    started.push(supervisor);
+    supervisor.start();
+    await vi.waitFor(() => expect(received).toBe('LIST ON FD 3'));
+  });
+});

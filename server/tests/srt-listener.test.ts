@@ -1,6 +1,6 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { checkSrtPassphrase, TsFeed } from '../src/ingest/srt-listener.js';
+import { checkSrtPassphrase, SrtFeed } from '../src/ingest/srt-listener.js';
 
 describe('checkSrtPassphrase', () => {
   it('accepts 10 to 79 characters, as libsrt does', () => {
@@ -11,9 +11,9 @@ describe('checkSrtPassphrase', () => {
   });
 });
 
-describe('TsFeed', () => {
+describe('SrtFeed', () => {
   it('keeps the head until a sink attaches, then sends the head followed by each chunk', async () => {
-    const feed = new TsFeed();
+    const feed = new SrtFeed();
     feed.push(Buffer.from('ab'));
     feed.push(Buffer.from('cd'));
     expect((await feed.head({ minDuration: 0, minBytes: 4 })).toString()).toBe('abcd');
@@ -22,21 +22,41 @@ describe('TsFeed', () => {
     sink.on('data', (chunk: Buffer) => received.push(chunk.toString()));
     feed.attach(sink);
     feed.push(Buffer.from('ef'));
-    // A restarted transcoder joins mid-stream, without the head.
+    feed.end();
+    await new Promise((resolve) => sink.on('end', resolve));
+    expect(received.join('')).toBe('abcdef');
+  });
+
+  it('gives a sink that joins later (a restarted transcoder) the NUT headers, then the stream from its next syncpoint', async () => {
+    const feed = new SrtFeed();
+    const header = Buffer.from('NM-main-header|NS-stream-header|');
+    feed.push(Buffer.concat([header, SYNCPOINT, Buffer.from('frame1')]));
+    feed.attach(new PassThrough());
     const second = new PassThrough();
-    const secondReceived: string[] = [];
-    second.on('data', (chunk: Buffer) => secondReceived.push(chunk.toString()));
+    const received: Buffer[] = [];
+    second.on('data', (chunk: Buffer) => received.push(chunk));
     feed.attach(second);
-    feed.push(Buffer.from('gh'));
+    // The rest of a frame, then a syncpoint cut in two by a chunk boundary.
+    feed.push(Buffer.from('rest-of-frame2'));
+    feed.push(Buffer.concat([Buffer.from('frame3'), SYNCPOINT.subarray(0, 3)]));
+    feed.push(Buffer.concat([SYNCPOINT.subarray(3), Buffer.from('frame4')]));
+    feed.push(Buffer.from('frame5'));
     feed.end();
     await new Promise((resolve) => second.on('end', resolve));
-    expect(received.join('')).toBe('abcdef');
-    expect(secondReceived.join('')).toBe('gh');
-    expect(feed.bytes).toBe(8);
+    expect(Buffer.concat(received).equals(Buffer.concat([header, SYNCPOINT, Buffer.from('frame4frame5')]))).toBe(true);
+  });
+
+  it('counts and times the MPEG-TS copy without forwarding it', () => {
+    const feed = new SrtFeed();
+    const sink = new PassThrough();
+    feed.attach(sink);
+    feed.pushTs(Buffer.alloc(188 * 3, 0xff));
+    expect(feed.bytes).toBe(188 * 3);
+    expect(sink.writableLength).toBe(0);
   });
 
   it('waits for enough of the head, or for the end of the publish', async () => {
-    const feed = new TsFeed();
+    const feed = new SrtFeed();
     const head = feed.head({ minDuration: 0, minBytes: 3 });
     let settled = false;
     void head.then(() => (settled = true));
@@ -46,18 +66,48 @@ describe('TsFeed', () => {
     feed.push(Buffer.from('bc'));
     expect((await head).toString()).toBe('abc');
 
-    const empty = new TsFeed();
+    const empty = new SrtFeed();
     const nothing = empty.head();
     empty.end();
     expect((await nothing).length).toBe(0);
   });
 
-  it('drops chunks a sink has not taken beyond maxQueued, instead of growing memory', () => {
-    const feed = new TsFeed({ maxQueued: 4 });
-    const stuck = new PassThrough({ highWaterMark: 1 });
-    feed.attach(stuck);
-    for (let i = 0; i < 10; i += 1) feed.push(Buffer.from('xx'));
-    expect(feed.dropped).toBeGreaterThan(0);
-    expect(stuck.writableLength).toBeLessThanOrEqual(6);
+  it('drops chunks a sink has not taken beyond maxQueued, instead of growing memory, and resumes at a syncpoint', () => {
+    const feed = new SrtFeed({ maxQueued: 4 });
+    const sink = new RecordingSink();
+    feed.attach(sink as unknown as Writable);
+    feed.push(Buffer.from('frame1'));
+    sink.backlog = 5;
+    feed.push(Buffer.from('lost'));
+    expect(feed.dropped).toBe(1);
+    sink.backlog = 0;
+    // After a loss, nothing more until the next syncpoint: the demuxer never reads half a frame.
+    feed.push(Buffer.from('half-a-frame'));
+    feed.push(Buffer.concat([Buffer.from('more'), SYNCPOINT, Buffer.from('whole')]));
+    expect(Buffer.concat(sink.written).equals(Buffer.concat([Buffer.from('frame1'), SYNCPOINT, Buffer.from('whole')]))).toBe(true);
   });
 });
+
+/** A sink that keeps what it is written, with a backlog (`writableLength`) the test sets. */
+class RecordingSink {
+  backlog = 0;
+  readonly written: Buffer[] = [];
+
+  get writableLength(): number {
+    return this.backlog;
+  }
+
+  write(chunk: Buffer): boolean {
+    this.written.push(chunk);
+    return true;
+  }
+
+  on(): this {
+    return this;
+  }
+
+  end(): void {}
+}
+
+/** A NUT syncpoint's startcode (NUT specification, "startcodes"). */
+const SYNCPOINT = Buffer.from('4e4be4adeeca4569', 'hex');

@@ -13,9 +13,9 @@ export interface HeadOptions {
 
 /**
  * A pushed publish as the transcoder takes it: bytes of one container
- * (MPEG-TS from SRT, FLV from RTMP) that can be probed from
+ * (NUT relayed from SRT, FLV from RTMP) that can be probed from
  * their first seconds and written to a transcoder's stdin, with bounded
- * memory. `TsFeed` and `FlvFeed` both are one.
+ * memory. `SrtFeed` and `FlvFeed` both are one.
  */
 export interface MediaFeed {
   /** Bytes received so far. */

@@ -44,7 +44,8 @@ import { endedManifest } from './ended-manifest.js';
 import type { IngestMeter } from './ingest-meter.js';
 import type { MediaFeed } from './media-feed.js';
 import { RtmpIngest, type PublishDecision, type RtmpLimits, type RtmpPublisher, type RtmpPublishRequest } from './rtmp-server.js';
-import { checkSrtPassphrase, SrtListener, type TsFeed } from './srt-listener.js';
+import { checkSrtPassphrase, SrtListener, type SrtFeed } from './srt-listener.js';
+import { MPEGTS_DEMUX_HOLD_FRAMES } from './ts-timestamps.js';
 
 /**
  * Lifecycle state of a stream: `starting` (a publish or pull began; probing,
@@ -295,6 +296,12 @@ interface SessionPlan {
   finite: boolean;
   /** ffmpeg reports capture times on stderr (the test pattern's `showinfo@capture`). */
   reportsCapture?: boolean;
+  /**
+   * The transcoder reads a live network input itself (a pulled URL read as
+   * it comes): its frames are timed when it reports them, less what its
+   * demuxer held them ({@link MPEGTS_DEMUX_HOLD_FRAMES} for MPEG-TS).
+   */
+  liveNetworkInput?: boolean;
   /** Secrets of the input (a URL's password), kept out of logs and the API. */
   secrets?: readonly string[];
   /** Overrides of the manager's ffmpeg binary, ladder and restart timing (test source). */
@@ -713,6 +720,7 @@ export class StreamManager {
             this.#probes.add(() => this.#probe({ ...pullInvocation(input, { timeout, forProbe: true }), label }, signal, secrets), { signal }),
           finite: !(source.loop ?? false),
           secrets,
+          liveNetworkInput: input.kind === 'url' && input.source.nativeRate !== true,
         });
         return;
       }
@@ -790,35 +798,34 @@ export class StreamManager {
     if (entry?.session?.publisher === publisher) void this.#end(entry, entry.session, 'offline', 'publisher disconnected');
   }
 
-  #onSrtPublish(entry: Entry, feed: TsFeed): void {
+  #onSrtPublish(entry: Entry, feed: SrtFeed): void {
     if (entry.session !== undefined && !entry.session.ended) {
       // A caller cannot replace a live one: the listener takes one caller at a time.
       feed.end();
       return;
     }
     this.#begin(entry, {
-      // The stream was probed already (#probeFeed); without a bound the transcoder would sit on
-      // 5 s of MPEG-TS (ffmpeg's default analyzeduration) before its first output, and that
-      // backlog would stay between capture and availabilityStartTime for the whole session.
-      input: { args: ['-f', 'mpegts', '-analyzeduration', '1000000', '-i', 'pipe:0'] },
-      probe: (signal) => this.#probeFeed(feed, signal),
+      // The relay's NUT copy of the caller's packets (see SrtListener). The stream was probed
+      // already (#probeFeed); without a bound the transcoder would sit on 5 s of it (ffmpeg's
+      // default analyzeduration) before its first output, and that backlog would stay between
+      // capture and availabilityStartTime for the whole session.
+      input: { args: ['-f', 'nut', '-analyzeduration', '1000000', '-i', 'pipe:0'] },
+      probe: (signal) => this.#probeFeed(feed, signal, 'nut'),
       feed,
       finite: true,
     });
   }
 
-  /** Probes a pushed publish (SRT's MPEG-TS, RTMP's FLV) from its first second, written to a temporary file. */
-  async #probeFeed(feed: MediaFeed, signal: AbortSignal, format: 'mpegts' | 'flv' = 'mpegts'): Promise<InputProbe> {
-    const [who, what] = format === 'flv' ? ['RTMP publisher', 'RTMP stream'] : ['SRT caller', 'SRT stream'];
+  /** Probes a pushed publish (SRT's relayed NUT, RTMP's FLV) from its first second, written to a temporary file. */
+  async #probeFeed(feed: MediaFeed, signal: AbortSignal, format: 'nut' | 'flv'): Promise<InputProbe> {
+    const [who, what, tag] = format === 'flv' ? ['RTMP publisher', 'RTMP stream', 'rtmp'] : ['SRT caller', 'SRT stream', 'srt'];
     const head = await feed.head();
     if (head.length === 0) throw new InputError(`the ${who} left before sending any data`);
-    const directory = await mkdtemp(join(tmpdir(), `llstream-${format === 'flv' ? 'rtmp' : 'srt'}-`));
-    const file = join(directory, `head.${format === 'flv' ? 'flv' : 'ts'}`);
+    const directory = await mkdtemp(join(tmpdir(), `llstream-${tag}-`));
+    const file = join(directory, `head.${format}`);
     try {
       await writeFile(file, head);
       return await this.#probe({ args: ['-f', format, '-protocol_whitelist', 'file', '-i', `file:${file}`], label: `the ${what}` }, signal);
-    } catch (error) {
-      throw error;
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -897,7 +904,13 @@ export class StreamManager {
       }
       const frame = reports.read(line);
       if (frame === undefined) return;
-      if (plan.feed === undefined) arrivals.add(frame.sourceTime, Date.now());
+      if (plan.feed === undefined) {
+        // Reported as decoded: a live MPEG-TS input's demuxer held it two frame intervals
+        // before that (a pulled live URL's estimate read 73 ms low at p50 without this).
+        const rate = reports.inputFrameRate;
+        const held = plan.liveNetworkInput === true && reports.inputFormat === 'mpegts' && rate !== undefined ? (MPEGTS_DEMUX_HOLD_FRAMES * 1000) / rate : 0;
+        arrivals.add(frame.sourceTime, Date.now() - held);
+      }
       const captureTime = arrivals.captureOf(frame.sourceTime);
       if (captureTime !== undefined) session.captureClock.add({ mediaTime: frame.mediaTime, captureTime: Math.round(captureTime) });
     };

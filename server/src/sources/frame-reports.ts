@@ -3,6 +3,8 @@ export const FRAME_REPORT_FILTER = 'frames';
 
 /** The `start:` of ffmpeg's `Input #0` block: the input's start time ffmpeg subtracts from every timestamp, seconds. */
 const INPUT_START = /^(?:\[info\] )?\s+Duration: [^,]+, start: (-?\d+(?:\.\d+)?),/;
+/** The `Input #0, {format}, from '...'` line: the demuxer's name (a list for some, e.g. `mov,mp4,m4a,...`). */
+const INPUT_FORMAT = /^(?:\[info\] )?Input #0, (.+), from '/;
 const CONFIG = new RegExp(
   `^\\[showinfo@${FRAME_REPORT_FILTER} @ [^\\]]+\\] (?:\\[info\\] )?config in time_base: (\\d+)/(\\d+)(?:, frame_rate: (\\d+)/(\\d+))?`,
 );
@@ -47,6 +49,7 @@ export interface FrameReportsOptions {
  */
 export class FrameReports {
   #start: number | undefined;
+  #format: string | undefined;
   #timebase: number | undefined;
   #frameRate: number | undefined;
   readonly #outputFrameRate: number | undefined;
@@ -55,8 +58,23 @@ export class FrameReports {
     this.#outputFrameRate = options.frameRate;
   }
 
+  /** The input's demuxer as ffmpeg names it (`mpegts`, `flv`, `mov,mp4,m4a,3gp,3g2,mj2`...), once its `Input #0` line was read. */
+  get inputFormat(): string | undefined {
+    return this.#format;
+  }
+
+  /** The frame rate `showinfo@frames` states for the decoded input, frames per second; undefined before it or for a variable rate. */
+  get inputFrameRate(): number | undefined {
+    return this.#frameRate;
+  }
+
   /** @returns the frame a line reports, or undefined for any other line (or before the start and time base are known). */
   read(line: string): FrameReport | undefined {
+    const format = INPUT_FORMAT.exec(line);
+    if (format !== null) {
+      this.#format ??= format[1];
+      return undefined;
+    }
     const start = INPUT_START.exec(line);
     if (start !== null) {
       this.#start ??= Number(start[1]);

@@ -71,6 +71,20 @@ export function fdTextUrl(index: number): string {
   return `pipe:${FIRST_TEXT_FD + index}`;
 }
 
+/**
+ * The ffmpeg URL (`pipe:N`) of output pipe `index` of a run that reads
+ * `textCount` {@link FfmpegInvocation.fdTexts}: output pipes
+ * ({@link FfmpegSupervisorOptions.outputPipes}) come after the texts.
+ */
+export function outputPipeUrl(textCount: number, index: number): string {
+  return `pipe:${outputPipeDescriptor(textCount, index)}`;
+}
+
+/** The descriptor (and `child.stdio` index) of the same output pipe as {@link outputPipeUrl}. */
+export function outputPipeDescriptor(textCount: number, index: number): number {
+  return FIRST_TEXT_FD + textCount + index;
+}
+
 /** One ffmpeg run: its argument vector and the texts it reads from extra file descriptors. */
 export interface FfmpegInvocation {
   args: string[];
@@ -126,6 +140,13 @@ export interface FfmpegSupervisorOptions {
   stdin?: 'ignore' | 'pipe';
   /** Whether the child's stdout is a pipe (see `onSpawn`); always one with `onProgress`. @defaultValue `'ignore'` */
   stdout?: 'ignore' | 'pipe';
+  /**
+   * Extra pipes the child writes to, after the descriptors of its
+   * `fdTexts`: `child.stdio[3 + fdTexts.length + k]` in `onSpawn`, named in
+   * the arguments by {@link outputPipeUrl}.
+   * @defaultValue 0
+   */
+  outputPipes?: number;
   /** Secrets (stream keys, tokens, URL passwords) shown as `***` where the arguments or ffmpeg's lines are logged or reported. */
   redact?: readonly string[];
   /** Called with each new child right after it is spawned (e.g. to feed its stdin). */
@@ -202,6 +223,7 @@ export class FfmpegSupervisor {
       stdin: 'ignore',
       stdout: 'ignore',
       redact: [],
+      outputPipes: 0,
       log: {},
       ...options,
     };
@@ -281,7 +303,10 @@ export class FfmpegSupervisor {
     const texts = secretFileDescriptors(invocation.fdTexts ?? []);
     let child: ChildProcess;
     try {
-      child = spawn(command, invocation.args, { stdio: [this.#options.stdin, onProgress === undefined ? this.#options.stdout : 'pipe', 'pipe', ...texts] });
+      const outputs = Array.from({ length: this.#options.outputPipes }, () => 'pipe' as const);
+      child = spawn(command, invocation.args, {
+        stdio: [this.#options.stdin, onProgress === undefined ? this.#options.stdout : 'pipe', 'pipe', ...texts, ...outputs],
+      });
     } finally {
       // The child has its own copies.
       closeDescriptors(texts);
