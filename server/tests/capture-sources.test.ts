@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VideoPtsReader } from '../src/ingest/ts-timestamps.js';
+import { TimestampWatch, VideoPtsReader } from '../src/ingest/ts-timestamps.js';
 import { ArrivalClock } from '../src/sources/arrival-clock.js';
 import { FrameReports } from '../src/sources/frame-reports.js';
 
@@ -109,6 +109,37 @@ function pesPacket(streamId: number, pts: number): Buffer {
   packet[p + 4] = ((pts & 0x7f) << 1) | 1;
   return packet;
 }
+
+describe('TimestampWatch', () => {
+  /** 30 fps frames from `pts` at `wall`, `count` of them: returns the first problem. */
+  const feed = (watch: TimestampWatch, pts: number, wall: number, count: number, ptsStep = 1000 / 30): string | undefined => {
+    for (let k = 0; k < count; k += 1) {
+      const problem = watch.add(pts + k * ptsStep, wall + (k * 1000) / 30);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  };
+
+  it('passes a live timeline, B-frame reordering, a clock 0.1 % slow, and the backlog of the first seconds', () => {
+    const watch = new TimestampWatch();
+    // 1 s of backlog at once, then 20 s live with B-frame order (pts 0, 3, 1, 2 frames...).
+    expect(feed(watch, 0, 0, 30, 0)).toBeUndefined();
+    for (let k = 0; k < 600; k += 1) expect(watch.add(1000 + [0, 3, 1, 2][k % 4]! * 33 + Math.floor(k / 4) * 133.2, 10 + k * 33.37)).toBeUndefined();
+  });
+
+  it('names a forward jump, a jump back, and timestamps that stop (or were clamped) while frames come', () => {
+    const forward = new TimestampWatch();
+    feed(forward, 0, 0, 60);
+    expect(forward.add(500_002_000, 2000)).toBe('video timestamps jumped forward 500000.0 s');
+    const back = new TimestampWatch();
+    feed(back, 3_600_000, 0, 60);
+    expect(back.add(0, 2000)).toBe('video timestamps went back 3602.0 s');
+    // ffmpeg's relay clamps a jump back: one 90 kHz tick a frame.
+    const clamped = new TimestampWatch();
+    feed(clamped, 0, 0, 180);
+    expect(feed(clamped, 6000, 6000, 120, 1 / 90)).toMatch(/^video timestamps advanced 1\.\d s in \d\.\d s \(stopped, or went back and were clamped\)$/);
+  });
+});
 
 describe('VideoPtsReader', () => {
   it('reads the PTS of video PES starts however the bytes are cut, skipping audio and continuation packets', () => {

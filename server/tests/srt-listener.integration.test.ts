@@ -1,3 +1,8 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Origin } from '../src/index.js';
 import { apiStream, fetchManifest, freeUdpPort, publish, startIngestOrigin, transcoderStarts, validateMpd, type Publisher } from './ingest-helpers.js';
@@ -69,4 +74,95 @@ describe('SRT publish to the ffmpeg listener (real ffmpeg callers)', () => {
     expect(caller.child.exitCode).toBeNull();
     await caller.stop();
   }, 40_000);
+});
+
+describe('SRT publish whose timestamps jump (an encoder restart, a clock an hour ahead)', () => {
+  let origin: Origin & { url: string };
+  let records: Array<Record<string, unknown>>;
+  let port: number;
+  let early: Buffer;
+  let late: Buffer;
+
+  beforeAll(async () => {
+    port = await freeUdpPort();
+    ({ origin, records } = await startIngestOrigin({ streams: [{ name: 'jumpy', key: 'jumping-jack-5', source: { type: 'srt', port } }] }));
+    const directory = await mkdtemp(join(tmpdir(), 'llstream-srt-jump-'));
+    const encode = async (name: string, offset: number): Promise<Buffer> => {
+      const file = join(directory, name);
+      await promisify(execFile)('ffmpeg', [
+        ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
+        ...['-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-c:a', 'aac', '-b:a', '64k'],
+        ...['-output_ts_offset', String(offset), '-f', 'mpegts', file],
+      ]);
+      return readFile(file);
+    };
+    // Each 4 s file starts its timestamps again: played back to back, the caller's clock goes
+    // back 4 s (an encoder restart); `late` is an hour ahead of `early`. (A jump of more than
+    // 30 hours, ffmpeg's -dts_error_threshold, never reaches the origin: the relay drops such
+    // timestamps and continues the timeline from the last ones.)
+    [early, late] = [await encode('early.ts', 10), await encode('late.ts', 3610)];
+    await rm(directory, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await origin?.close();
+  });
+
+  /** An SRT caller sending `files` back to back in real time, their bytes as they are (`-f data`: ffmpeg's muxers would smooth the jumps). */
+  function rawCaller(files: Buffer[]): { stop(): Promise<void> } {
+    const caller = spawn('ffmpeg', [
+      ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'data', '-i', 'pipe:0', '-map', '0', '-c', 'copy', '-f', 'data'],
+      `srt://127.0.0.1:${port}?passphrase=jumping-jack-5&pbkeylen=16`,
+    ]);
+    caller.stdin.on('error', () => undefined);
+    let stopped = false;
+    const playing = (async () => {
+      for (const file of files) {
+        const started = performance.now();
+        const step = 1316 * 4;
+        for (let at = 0; at < file.length && !stopped; at += step) {
+          const due = started + (at / file.length) * 4000;
+          if (due > performance.now()) await sleep(due - performance.now());
+          caller.stdin.write(file.subarray(at, at + step));
+        }
+      }
+    })();
+    return {
+      async stop() {
+        stopped = true;
+        await playing;
+        caller.kill('SIGKILL');
+      },
+    };
+  }
+
+  for (const [what, files, reason] of [
+    ['an encoder restart (the clock back to its start)', () => [early, early, early], /^publisher dropped: video timestamps (advanced \d\.\d s in \d\.\d s \(stopped, or went back and were clamped\)|went back \d\.\d s)$/],
+    ['a clock jump an hour ahead', () => [early, late, late], /^publisher dropped: video timestamps jumped forward 3\d\d\d\.\d s$/],
+  ] as const) {
+    it(`ends the session cleanly on ${what}: offline with the reason, a warning naming the stream, and the next caller goes live`, async () => {
+      const caller = rawCaller(files());
+      try {
+        await vi.waitFor(async () => expect((await apiStream(origin, 'jumpy')).state).toBe('live'), { timeout: 15_000, interval: 200 });
+        // The state history: the session went offline with the reason (the caller may reconnect at once).
+        await vi.waitFor(() => expect(records).toContainEqual(expect.objectContaining({ stream: 'jumpy', msg: 'stream jumpy offline', reason: expect.stringMatching(reason) })), {
+          timeout: 15_000,
+          interval: 200,
+        });
+        expect(records).toContainEqual(expect.objectContaining({ level: 40, stream: 'jumpy', msg: 'SRT caller dropped: its timestamps are unusable' }));
+      } finally {
+        await caller.stop();
+      }
+      await vi.waitFor(async () => expect((await apiStream(origin, 'jumpy')).state).toBe('offline'), { timeout: 10_000, interval: 200 });
+      await vi.waitFor(async () => expect((await fetchManifest(origin, 'jumpy')).type).toBe('static'), { timeout: 5000, interval: 100 });
+      // The listener waits for the next caller, which goes live.
+      const next = publish(`srt://127.0.0.1:${port}?passphrase=jumping-jack-5&pbkeylen=16`, 'mpegts', 6);
+      try {
+        await vi.waitFor(async () => expect((await apiStream(origin, 'jumpy')).state).toBe('live'), { timeout: 15_000, interval: 200 });
+      } finally {
+        await next.stop();
+      }
+      await vi.waitFor(async () => expect((await apiStream(origin, 'jumpy')).state).toBe('offline'), { timeout: 10_000, interval: 200 });
+      records.length = 0;
+    }, 60_000);
+  }
 });

@@ -5,7 +5,7 @@ import { concatInputArgs, concatList } from '../transcode/ffconcat.js';
 import { FfmpegSupervisor, outputPipeDescriptor, outputPipeUrl, type FfmpegStatus, type FfmpegSupervisorOptions } from '../transcode/ffmpeg-supervisor.js';
 import { ArrivalClock } from '../sources/arrival-clock.js';
 import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
-import { MPEGTS_DEMUX_HOLD_FRAMES, VideoPtsReader } from './ts-timestamps.js';
+import { MPEGTS_DEMUX_HOLD_FRAMES, TimestampWatch, VideoPtsReader } from './ts-timestamps.js';
 
 /** Shortest and longest SRT passphrase libsrt accepts (SRTO_PASSPHRASE), characters. */
 export const SRT_PASSPHRASE_LENGTH = { min: 10, max: 79 } as const;
@@ -89,9 +89,17 @@ export class SrtFeed implements MediaFeed {
    */
   readonly arrivals: ArrivalClock;
   #pts = new VideoPtsReader();
+  #watch = new TimestampWatch();
   #lastPts: number | undefined;
   /** Recent gaps between consecutive video PTS, ms. */
   #gaps: number[] = [];
+
+  /**
+   * What is wrong with the publish's timestamps ({@link TimestampWatch}),
+   * once something is: the listener then drops the caller, and the
+   * session ends with this as its reason.
+   */
+  timestampProblem: string | undefined;
 
   /** Bytes of the caller's MPEG-TS received so far. */
   get bytes(): number {
@@ -114,6 +122,7 @@ export class SrtFeed implements MediaFeed {
     this.#bytes += chunk.length;
     const arrival = Date.now();
     for (const pts of this.#pts.push(chunk)) {
+      this.timestampProblem ??= this.#watch.add(pts, arrival);
       if (this.#lastPts !== undefined && pts > this.#lastPts && pts - this.#lastPts < 250) {
         this.#gaps.push(pts - this.#lastPts);
         if (this.#gaps.length > 8) this.#gaps.shift();
@@ -324,9 +333,11 @@ export class SrtListener {
           // mean the opposite (wait for a packet of every stream): a publisher that bundles its
           // audio into PES packets of 0.2-0.35 s (ffmpeg's default muxdelay) then held the video
           // back by a saw-tooth of 0-130 ms (p95 126 ms above the earliest frame, measured through
-          // this relay); 1 µs lets nothing wait for interleaving (p95 57 ms). `-copyts`: both
-          // copies carry the caller's own timestamps, the same in each.
-          '-copyts',
+          // this relay); 1 µs lets nothing wait for interleaving (p95 57 ms). Both copies carry the
+          // same timestamps (ffmpeg shifts its input's once, for every output; checked with
+          // ffprobe on a B-frame stream), and ffmpeg smooths a jump in the caller's MPEG-TS
+          // timestamps (an encoder restart) for both, as it does for any MPEG-TS input: so no
+          // `-copyts`, which would turn that off.
           ...['-map', '0:v?', '-map', '0:a?', '-map', '0:s?', '-c', 'copy', '-muxdelay', '0', '-max_interleave_delta', '1', '-flush_packets', '1', '-f', 'mpegts', 'pipe:1'],
           ...['-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-max_interleave_delta', '1', '-flush_packets', '1', '-write_index', '0', '-f', 'nut', outputPipeUrl(1, 0)],
         ],
@@ -398,7 +409,19 @@ export class SrtListener {
       }
       return this.#feed;
     };
-    child.stdout?.on('data', (chunk: Buffer) => feed().pushTs(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const current = feed();
+      const known = current.timestampProblem;
+      current.pushTs(chunk);
+      if (known === undefined && current.timestampProblem !== undefined) {
+        // ffmpeg's relay cannot re-anchor an SRT caller's timeline (its input is the ffconcat
+        // list that keeps the passphrase out of the command line, not an MPEG-TS input whose
+        // discontinuities ffmpeg smooths): the publish ends, and the encoder's reconnect starts
+        // a new one on its new timeline.
+        this.#logger.warn({ reason: current.timestampProblem }, 'SRT caller dropped: its timestamps are unusable');
+        void this.dropCaller();
+      }
+    });
     const nut = child.stdio[outputPipeDescriptor(1, 0)] as Readable | null | undefined;
     nut?.on('data', (chunk: Buffer) => feed().push(chunk));
     let partial = '';

@@ -689,7 +689,8 @@ export class StreamManager {
           supervision: this.#options.supervision,
           onPublish: (feed) => this.#onSrtPublish(entry, feed),
           onUnpublish: (feed) => {
-            if (entry.session?.feed === feed) void this.#end(entry, entry.session, 'offline', 'publisher disconnected');
+            const reason = feed.timestampProblem === undefined ? 'publisher disconnected' : `publisher dropped: ${feed.timestampProblem}`;
+            if (entry.session?.feed === feed) void this.#end(entry, entry.session, 'offline', reason);
           },
           onFailed: (reason) => this.#setState(entry, 'error', reason),
         });

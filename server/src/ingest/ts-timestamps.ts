@@ -75,3 +75,63 @@ export class VideoPtsReader {
     return unwrapped / 90;
   }
 }
+
+/** Options of {@link TimestampWatch}, ms. */
+export interface TimestampWatchOptions {
+  /** Wall time after the first frame before progress is judged (the relay's analysis backlog comes out at once). @defaultValue 5000 */
+  grace?: number;
+  /** Wall time progress is judged over. @defaultValue 3000 */
+  window?: number;
+  /** Largest step between a frame's PTS and the newest before, either way (B-frames step back a few frames). @defaultValue 5000 */
+  maxStep?: number;
+}
+
+/**
+ * Watches that a live publish's video PTS advance with the wall clock, as
+ * a live source's must: SRT's TSBPD delivers packets at the pace they were
+ * sent. It names the first problem:
+ * - a step of more than `maxStep` forward or back (an encoder restart, a
+ *   clock jump);
+ * - less than half the wall time's worth of timestamps over `window`: the
+ *   timestamps stopped, or went back and ffmpeg's relay clamped them (its
+ *   muxers never write a DTS below the last: "Non-monotonous DTS ...
+ *   changing to", one tick per frame until the new timeline passes the old).
+ */
+export class TimestampWatch {
+  readonly #grace: number;
+  readonly #window: number;
+  readonly #maxStep: number;
+  #first: number | undefined;
+  #newest = -Infinity;
+  /** `[wall ms, newest PTS ms then]`, oldest first, over the last `window`. */
+  #samples: Array<[number, number]> = [];
+
+  constructor(options: TimestampWatchOptions = {}) {
+    this.#grace = options.grace ?? 5000;
+    this.#window = options.window ?? 3000;
+    this.#maxStep = options.maxStep ?? 5000;
+  }
+
+  /** A video frame with PTS `pts` (ms) came at `wall` (ms). @returns what is wrong with the timeline, or undefined. */
+  add(pts: number, wall: number): string | undefined {
+    this.#first ??= wall;
+    if (this.#newest !== -Infinity) {
+      const step = pts - this.#newest;
+      if (step > this.#maxStep) return `video timestamps jumped forward ${(step / 1000).toFixed(1)} s`;
+      if (step < -this.#maxStep) return `video timestamps went back ${(-step / 1000).toFixed(1)} s`;
+    }
+    this.#newest = Math.max(this.#newest, pts);
+    const samples = this.#samples;
+    samples.push([wall, this.#newest]);
+    while (samples.length > 1 && samples[1]![0] <= wall - this.#window) samples.shift();
+    const [since, from] = samples[0]!;
+    const span = wall - since;
+    if (wall - this.#first < this.#grace || span < this.#window * 0.9) return undefined;
+    const advanced = this.#newest - from;
+    if (advanced < span / 2) {
+      return `video timestamps advanced ${(advanced / 1000).toFixed(1)} s in ${(span / 1000).toFixed(1)} s (stopped, or went back and were clamped)`;
+    }
+    return undefined;
+  }
+}
+
