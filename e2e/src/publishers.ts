@@ -44,8 +44,8 @@ export interface PublishOptions {
   /**
    * MPEG-TS (SRT) only: each AAC frame in a PES packet of its own (`-pes_payload_size 0`), as
    * the README advises. ffmpeg's default gathers 2930 bytes of audio per PES (0.18 s at
-   * 128 kb/s), which every viewer then waits for: SRT glass-to-glass p50 694 → 500 ms
-   * (bench:ingest, 2026-12-07). @defaultValue false (ffmpeg's default)
+   * 128 kb/s), which every viewer then waits for: SRT glass-to-glass p50 688 ms with it, 507 ms
+   * without (`npm run bench:ingest`, e2e/results/ingest/). @defaultValue false (ffmpeg's default)
    */
   audioPesPerFrame?: boolean;
 }

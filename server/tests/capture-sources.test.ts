@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TimestampWatch, VideoPtsReader } from '../src/ingest/ts-timestamps.js';
 import { ArrivalClock } from '../src/sources/arrival-clock.js';
 import { FrameReports } from '../src/sources/frame-reports.js';
+import { pesPacket } from './helpers.js';
 
 describe('ArrivalClock', () => {
   const wall = 1_795_420_000_000;
@@ -92,23 +93,6 @@ describe('FrameReports', () => {
   });
 });
 
-/** One TS packet carrying the start of a PES packet of `streamId` with `pts` (90 kHz). */
-function pesPacket(streamId: number, pts: number): Buffer {
-  const packet = Buffer.alloc(188, 0xff);
-  packet[0] = 0x47;
-  packet[1] = 0x40 | 0x01; // payload unit start, PID 0x100
-  packet[2] = 0x00;
-  packet[3] = 0x10; // payload only
-  const pes = [0, 0, 1, streamId, 0, 0, 0x80, 0x80, 5];
-  pes.forEach((byte, i) => (packet[4 + i] = byte));
-  const p = 13;
-  packet[p] = 0x21 | ((Math.floor(pts / 2 ** 30) & 0x07) << 1);
-  packet[p + 1] = (pts >>> 22) & 0xff;
-  packet[p + 2] = (((pts >>> 15) & 0x7f) << 1) | 1;
-  packet[p + 3] = (pts >>> 7) & 0xff;
-  packet[p + 4] = ((pts & 0x7f) << 1) | 1;
-  return packet;
-}
 
 describe('TimestampWatch', () => {
   /** 30 fps frames from `pts` at `wall`, `count` of them: returns the first problem. */

@@ -161,3 +161,21 @@ export function liveManifest({
 
 export const segmentName = (number: number, tag = 'run1', representation = 'v'): string =>
   `seg-${tag}-${representation}-${String(number).padStart(5, '0')}.m4s`;
+
+/** One TS packet carrying the start of a PES packet of `streamId` with `pts` (90 kHz). */
+export function pesPacket(streamId: number, pts: number): Buffer {
+  const packet = Buffer.alloc(188, 0xff);
+  packet[0] = 0x47;
+  packet[1] = 0x40 | 0x01; // payload unit start, PID 0x100
+  packet[2] = 0x00;
+  packet[3] = 0x10; // payload only
+  const pes = [0, 0, 1, streamId, 0, 0, 0x80, 0x80, 5];
+  pes.forEach((byte, i) => (packet[4 + i] = byte));
+  const p = 13;
+  packet[p] = 0x21 | ((Math.floor(pts / 2 ** 30) & 0x07) << 1);
+  packet[p + 1] = (pts >>> 22) & 0xff;
+  packet[p + 2] = (((pts >>> 15) & 0x7f) << 1) | 1;
+  packet[p + 3] = (pts >>> 7) & 0xff;
+  packet[p + 4] = ((pts & 0x7f) << 1) | 1;
+  return packet;
+}

@@ -1,6 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { checkSrtPassphrase, SrtFeed } from '../src/ingest/srt-listener.js';
+import { pesPacket } from './helpers.js';
 
 describe('checkSrtPassphrase', () => {
   it('accepts 10 to 79 characters, as libsrt does', () => {
@@ -46,13 +47,18 @@ describe('SrtFeed', () => {
     expect(Buffer.concat(received).equals(Buffer.concat([header, SYNCPOINT, Buffer.from('frame4frame5')]))).toBe(true);
   });
 
-  it('counts and times the MPEG-TS copy without forwarding it', () => {
+  it('counts the MPEG-TS copy without forwarding it, and times its video frames', () => {
     const feed = new SrtFeed();
-    const sink = new PassThrough();
-    feed.attach(sink);
-    feed.pushTs(Buffer.alloc(188 * 3, 0xff));
-    expect(feed.bytes).toBe(188 * 3);
-    expect(sink.writableLength).toBe(0);
+    const sink = new RecordingSink();
+    feed.attach(sink as unknown as Writable);
+    expect(feed.arrivals.captureOf(0)).toBeUndefined();
+    feed.pushTs(pesPacket(0xe0, 90_000));
+    expect(feed.bytes).toBe(188);
+    expect(sink.written).toEqual([]);
+    // Arrived now, less two frame intervals of the relay's demuxer (30 fps before any gap is known).
+    const capture = feed.arrivals.captureOf(1000)!;
+    expect(Date.now() - capture).toBeGreaterThanOrEqual(2000 / 30 - 1);
+    expect(Date.now() - capture).toBeLessThan(2000 / 30 + 1000);
   });
 
   it('waits for enough of the head, or for the end of the publish', async () => {

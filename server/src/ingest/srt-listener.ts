@@ -53,7 +53,8 @@ export class SrtFeed implements MediaFeed {
   #headBytes = 0;
   /** The NUT headers: the bytes before the first syncpoint, once complete. */
   #header: Buffer | undefined;
-  #headerPending: Buffer[] = [];
+  /** The first chunks, while the first syncpoint is looked for; undefined once it is found (or given up). */
+  #headerPending: Buffer[] | undefined = [];
   #headerPendingBytes = 0;
   /** The sink waits for the next syncpoint before it gets more. */
   #resync = false;
@@ -221,14 +222,18 @@ export class SrtFeed implements MediaFeed {
   }
 
   #collectHeader(chunk: Buffer): void {
-    if (this.#header !== undefined || this.#headerPendingBytes > MAX_NUT_HEADER) return;
+    if (this.#header !== undefined || this.#headerPending === undefined) return;
     this.#headerPending.push(chunk);
     this.#headerPendingBytes += chunk.length;
     const data = Buffer.concat(this.#headerPending, this.#headerPendingBytes);
     const at = data.indexOf(NUT_SYNCPOINT);
-    if (at === -1) return;
-    this.#header = Buffer.from(data.subarray(0, at));
-    this.#headerPending = [];
+    if (at !== -1) {
+      this.#header = Buffer.from(data.subarray(0, at));
+      this.#headerPending = undefined;
+    } else if (this.#headerPendingBytes > MAX_NUT_HEADER) {
+      // No syncpoint in the first MiB: not NUT as the relay writes it. A later sink gets no headers.
+      this.#headerPending = undefined;
+    }
   }
 }
 
@@ -276,11 +281,13 @@ const WRONG_PASSPHRASE = /BADSECRET|Incorrect passphrase/;
  * audio and subtitle track; the capture clock reads its PTS) and as NUT on
  * a second pipe (video and audio), which the transcoder reads. The
  * transcoder's own MPEG-TS demuxer would hold each frame two frame
- * intervals, as the relay's does ({@link MPEGTS_DEMUX_HOLD_FRAMES}); from NUT it
- * takes each frame as it is written. Measured on a pipe at 30 fps, a
- * frame's first bytes into the relay to its decode: 156 → 89 ms (p50).
- * (MPEG-TS subtitles are DVB bitmaps or teletext, which have no WebVTT
- * path, and some have no NUT codec tag: they stay out of NUT.) ffmpeg, not Node, is the SRT endpoint: there is no maintained
+ * intervals, as the relay's does ({@link MPEGTS_DEMUX_HOLD_FRAMES}); from
+ * NUT it takes each frame as it is written (a frame's first bytes into the
+ * relay to its decode, on a pipe at 30 fps: 156 → 89 ms at p50, a one-off
+ * scratch measurement). MPEG-TS subtitles (DVB bitmaps, teletext) have no
+ * WebVTT path, and some have no NUT codec tag: they stay out of NUT.
+ *
+ * ffmpeg, not Node, is the SRT endpoint: there is no maintained
  * SRT implementation on npm, and libsrt does the handshake, encryption and
  * retransmission. A wrong passphrase fails in libsrt's handshake, so
  * nothing of that caller is ever read; it is logged with the stream name.

@@ -134,4 +134,3 @@ export class TimestampWatch {
     return undefined;
   }
 }
-
