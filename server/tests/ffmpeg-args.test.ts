@@ -192,6 +192,18 @@ describe('buildTranscodeArgs', () => {
     expect(valueOf(silent, '-adaptation_sets')).toBe('id=0,streams=v');
   });
 
+  it("puts a constant-rate input's frames on the output slots nearest their timestamps, at its standard rate", () => {
+    const graphAt = (fps: number | null, nominalFps: number | null): string =>
+      valueOf(transcodeArgs({ ...base, probe: { ...probe360, video: { ...probe360.video!, fps, nominalFps } } }), '-filter_complex')!;
+    expect(graphAt(30, 30)).toMatch(/^\[0:0\]showinfo@frames=checksum=0,format=yuv420p,fps=30,split=2/);
+    expect(graphAt(29.97, 29.97)).toContain(',fps=30000/1001,');
+    expect(graphAt(25, 25)).toContain(',fps=25,');
+    // The two rates disagree (a file whose average counts an edit list; a variable-rate phone stream): its own timing.
+    expect(graphAt(29.97, 30)).not.toContain('fps=');
+    expect(graphAt(29.6, null)).not.toContain('fps=');
+    expect(graphAt(27.3, 27.3)).not.toContain('fps=');
+  });
+
   it('converts the frame rate once, before the split, when the config sets one', () => {
     const at25 = transcodeArgs({ ...base, transcode: { ...config.transcode, fps: 25 } });
     expect(valueOf(at25, '-filter_complex')).toMatch(/^\[0:0\]showinfo@frames=checksum=0,format=yuv420p,fps=25,split=2/);

@@ -173,7 +173,8 @@ describe('FlvFeed', () => {
 
   it('drops whole tags instead of growing when the sink is backed up, and resumes video at a key frame', async () => {
     const maxQueued = 64 * 1024;
-    const feed = new FlvFeed({ maxQueued });
+    // Tags pushed at once, not in real time: no clock drift to take out (that is tested below with a simulated clock).
+    const feed = new FlvFeed({ maxQueued, clockDrift: false });
     for (const tag of [METADATA, AVC_CONFIG, AAC_CONFIG]) feed.push(tag);
     const slow = sink({ stalled: true });
     feed.attach(slow);
@@ -207,7 +208,8 @@ describe('FlvFeed', () => {
   describe('timestamp re-anchoring', () => {
     const run = (feedTimeline: (feed: FlvFeed) => void): { feed: FlvFeed; video: number[]; audio: number[]; records: Array<Record<string, unknown>> } => {
       const { logger, records } = captureLogger('warn');
-      const feed = new FlvFeed({ stream: 'cam', logger });
+      // Tags pushed at once, not in real time: no clock drift to take out (tested below with a simulated clock).
+      const feed = new FlvFeed({ stream: 'cam', logger, clockDrift: false });
       const out = sink();
       feed.attach(out);
       feedTimeline(feed);
@@ -263,6 +265,88 @@ describe('FlvFeed', () => {
       });
       expect(feed.reanchors).toBe(0);
       expect(out).toEqual(Array.from({ length: 300 }, (_, frame) => 1000 + Math.round((frame * 1000) / 30)));
+    });
+  });
+
+  describe('clock drift', () => {
+    /** A deterministic 0-30 ms of network and scheduling delay per message (a linear congruential generator). */
+    function jitter(seed: number): () => number {
+      let state = seed;
+      return () => {
+        state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+        return (state / 2 ** 31) * 30;
+      };
+    }
+
+    /**
+     * A publisher whose clock runs `rate` times the origin's: 30 fps video and 48 kHz AAC captured
+     * in real time on a simulated wall clock (the feed's clock), stamped on the publisher's clock
+     * from `start` ms, each message arriving 40 ms plus jitter after its capture.
+     * @returns the capture time of the last video frame and its source timestamp
+     */
+    function publish(feed: FlvFeed, wall: { now: number }, options: { rate: number; seconds: number; start?: number }): { capture: number } {
+      const delay = jitter(7);
+      const begin = wall.now;
+      let audioAt = 0;
+      let capture = begin;
+      for (let frame = 0; frame < options.seconds * 30; frame += 1) {
+        const at = (frame * 1000) / 30;
+        while (audioAt <= at) {
+          wall.now = begin + audioAt + 40 + delay();
+          feed.push(audio((options.start ?? 0) + Math.round(audioAt * options.rate)));
+          audioAt += 1024 / 48;
+        }
+        capture = begin + at;
+        wall.now = capture + 40 + delay();
+        feed.push(video((options.start ?? 0) + Math.round(at * options.rate), { key: frame % 30 === 0 }));
+      }
+      wall.now = begin + options.seconds * 1000;
+      return { capture };
+    }
+
+    function drifting(rate: number, seconds: number) {
+      const wall = { now: 1_800_000_000_000 };
+      const feed = new FlvFeed({ clock: () => wall.now });
+      const out = sink();
+      feed.attach(out);
+      const { capture } = publish(feed, wall, { rate, seconds });
+      const { tags } = readFlv(out.bytes());
+      return { feed, capture, video: media(tags, 9).map((tag) => tag.timestamp), audio: media(tags, 8).map((tag) => tag.timestamp) };
+    }
+    const increasing = (times: number[]): boolean => times.every((time, index) => index === 0 || time > times[index - 1]!);
+
+    it.each([
+      ['0.1 % fast', 1.001],
+      ['0.1 % slow', 0.999],
+    ])('keeps the timeline on the origin clock when the publisher clock runs %s, its capture times true', (_, rate) => {
+      const { feed, capture, video, audio } = drifting(rate, 180);
+      const span = ((180 * 30 - 1) * 1000) / 30;
+      // Uncorrected, the 3 minutes would span 180 ms more (fast) or less (slow) on the timeline.
+      expect(Math.abs(video.at(-1)! - video[0]! - span)).toBeLessThan(20);
+      expect(feed.driftCorrection).toBeCloseTo(-(rate - 1) * 180_000, -1.5);
+      expect(increasing(video)).toBe(true);
+      expect(increasing(audio)).toBe(true);
+      // The capture clock reads the corrected timestamps: the last frame entered 40 ms after capture.
+      expect(Math.abs(feed.arrivals.captureOf(video.at(-1)!)! - (capture + 40))).toBeLessThan(5);
+    });
+
+    it('leaves a publisher on time as it is', () => {
+      const { feed, video } = drifting(1, 60);
+      expect(Math.abs(feed.driftCorrection)).toBeLessThan(2);
+      expect(Math.abs(video.at(-1)! - video[0]! - Math.round((60 * 30 - 1) * (1000 / 30)))).toBeLessThanOrEqual(2);
+    });
+
+    it('does not take the gap of an encoder restart for drift', () => {
+      const wall = { now: 1_800_000_000_000 };
+      const feed = new FlvFeed({ clock: () => wall.now, clockDrift: { settle: 3000 } });
+      const out = sink();
+      feed.attach(out);
+      publish(feed, wall, { rate: 1, seconds: 20, start: 50_000 });
+      wall.now += 4000; // Offline 4 s, then its clock starts over from 0.
+      publish(feed, wall, { rate: 1, seconds: 30 });
+      expect(feed.reanchors).toBe(1);
+      expect(Math.abs(feed.driftCorrection)).toBeLessThan(2);
+      expect(increasing(media(readFlv(out.bytes()).tags, 9).map((tag) => tag.timestamp))).toBe(true);
     });
   });
 });

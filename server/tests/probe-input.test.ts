@@ -20,7 +20,7 @@ describe('probeInput (real ffprobe)', () => {
 
   it('finds the video, every audio track with language and channel layout, and the subtitle track', async () => {
     expect(await probeInput(target(media.av))).toEqual({
-      video: { index: 0, width: 640, height: 360, sampleAspectRatio: 1, fps: 30, codec: 'h264' },
+      video: { index: 0, width: 640, height: 360, sampleAspectRatio: 1, fps: 30, nominalFps: 30, codec: 'h264' },
       audio: [
         { index: 1, language: 'eng', channels: 2, channelLayout: 'stereo', codec: 'aac' },
         { index: 2, language: 'deu', channels: 6, channelLayout: '5.1', codec: 'aac' },
@@ -93,7 +93,7 @@ describe('parseProbe', () => {
         { index: 3, codec_type: 'subtitle', codec_name: 'subrip', tags: { title: 'SDH' } },
       ],
     });
-    expect(probe.video).toEqual({ index: 1, width: 1080, height: 1920, sampleAspectRatio: 0.75, fps: 29.97, codec: 'h264' });
+    expect(probe.video).toEqual({ index: 1, width: 1080, height: 1920, sampleAspectRatio: 0.75, fps: 29.97, nominalFps: null, codec: 'h264' });
     expect(probe.audio).toEqual([{ index: 2, language: null, channels: 6, channelLayout: '5.1(side)', codec: 'ac3' }]);
     expect(probe.subtitles).toEqual([{ index: 3, codec: 'subrip', language: null, title: 'SDH' }]);
   });

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ArrivalClock } from '../sources/arrival-clock.js';
+import { ClockDrift, type ClockDriftOptions } from '../sources/clock-drift.js';
 import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
 
 /** FLV tag types (FLV spec v10.1, E.4.1). */
@@ -37,6 +38,10 @@ export interface FlvFeedOptions {
   maxQueued?: number;
   /** Bytes kept before the first sink is attached; tags past it are dropped. @defaultValue 64 MiB */
   maxHead?: number;
+  /** How the publisher's clock drift is taken out of the timeline (see {@link ClockDrift}); `false` leaves its timestamps as they are. @defaultValue ClockDrift's defaults */
+  clockDrift?: ClockDriftOptions | false;
+  /** When a message arrives, ms since the epoch: the origin's clock, which the capture clock and the drift are measured on. @defaultValue Date.now */
+  clock?: () => number;
 }
 
 type Kind = 'config' | 'metadata' | 'key' | 'frame' | 'script';
@@ -141,6 +146,10 @@ interface Track {
  *   continuous too. Each event is logged at warn (at most one line a
  *   second). PTS follows DTS (the composition offset is in the tag body),
  *   so B-frames are no jump.
+ * - The publisher's clock drift is taken out (see {@link ClockDrift}):
+ *   each output timestamp moves with the publisher's clock against the
+ *   origin's (a publisher 0.1 % fast: 1 ms less a second), at most 0.5 %
+ *   of the time passed, so the MPD's media time stays wall-clock time.
  * - Past 2^32 ms: RTMP timestamps are 32-bit and wrap after 49.7 days; a
  *   wrap is a backward jump and is re-anchored (the RTMP ingest keeps
  *   node-media-server from dropping messages past the wrap). The output
@@ -185,12 +194,22 @@ export class FlvFeed implements MediaFeed {
 
   /** When the publish's video frames arrived, by the pts the transcoder reads (ms): the session's capture clock. */
   readonly arrivals = new ArrivalClock();
+  /** The publisher's clock drift against the origin's, taken out of every timestamp the transcoder reads. */
+  readonly #drift: ClockDrift | undefined;
+  readonly #clock: () => number;
 
   constructor(options: FlvFeedOptions = {}) {
     this.#maxQueued = options.maxQueued ?? 8 * 1024 * 1024;
     this.#maxHead = options.maxHead ?? 64 * 1024 * 1024;
     this.#stream = options.stream;
     this.#logger = options.logger;
+    this.#drift = options.clockDrift === false ? undefined : new ClockDrift(options.clockDrift);
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** The correction taken off the publisher's timestamps for its clock drift, ms (negative: its clock runs fast); see {@link ClockDrift}. */
+  get driftCorrection(): number {
+    return this.#drift?.correction ?? 0;
   }
 
   /** FLV bytes built so far (tags with their headers). */
@@ -228,11 +247,14 @@ export class FlvFeed implements MediaFeed {
 
   #deliver(type: number, kind: Kind, body: Buffer, timestamp: number): void {
     const media = kind === 'key' || kind === 'frame';
-    const dts = media ? this.#retime(type, timestamp >>> 0) : undefined;
+    const arrival = this.#clock();
+    const continuous = media ? this.#retime(type, timestamp >>> 0) : undefined;
+    if (continuous !== undefined && type === VIDEO) this.#drift?.observe(continuous, arrival);
+    const dts = continuous === undefined ? undefined : this.#onOriginClock(continuous);
     // Each frame's arrival on the timeline ffmpeg reads (its pts), for the capture clock.
-    if (dts !== undefined && type === VIDEO) this.arrivals.add(dts + compositionTime(body), Date.now());
+    if (dts !== undefined && type === VIDEO) this.arrivals.add(dts + compositionTime(body), arrival);
     // onMetaData at 0: ffmpeg takes a later one for a subtitle packet.
-    const tag = flvTag(type, dts ?? (kind === 'metadata' ? 0 : this.#position), body);
+    const tag = flvTag(type, dts ?? (kind === 'metadata' ? 0 : this.#onOriginClock(this.#position)), body);
     this.#bytes += tag.length;
     if (type !== SCRIPT && !this.#order.includes(type)) this.#order.push(type);
     if (kind === 'metadata') this.#metadata = tag;
@@ -304,7 +326,7 @@ export class FlvFeed implements MediaFeed {
     const tags = this.#metadata === undefined ? [] : [this.#metadata];
     for (const type of this.#order) {
       const tag = this.#configs.get(type) ?? (type === AUDIO && newSink ? this.#lastAudio : undefined);
-      if (tag !== undefined) tags.push(restamped(tag, this.#position));
+      if (tag !== undefined) tags.push(restamped(tag, this.#onOriginClock(this.#position)));
     }
     return tags;
   }
@@ -345,6 +367,7 @@ export class FlvFeed implements MediaFeed {
         dts = target;
         this.#reanchors += 1;
         this.#logJump(type, backward);
+        this.#drift?.restart();
       }
     }
     dts = Math.max(0, dts);
@@ -356,6 +379,11 @@ export class FlvFeed implements MediaFeed {
     }
     this.#position = Math.max(this.#position, dts);
     return dts;
+  }
+
+  /** A continuous timestamp with the clock drift taken out, ms, never below 0. */
+  #onOriginClock(continuous: number): number {
+    return Math.max(0, this.#drift?.map(continuous) ?? continuous);
   }
 
   #logJump(type: number, jump: number): void {

@@ -894,7 +894,7 @@ export class StreamManager {
     // The capture clock: the test pattern states each frame's capture time; any other
     // input's frames are found on the source's timeline and timed by their arrival at
     // the origin (a feed's, for RTMP and SRT; for a pulled input, when ffmpeg reported them).
-    const frameRate = probe.video === null ? undefined : outputFps(transcode, probe.video);
+    const frameRate = probe.video === null ? undefined : outputFps(transcode, probe.video, { standardRate: !plan.reportsCapture });
     let reports = new FrameReports({ frameRate });
     const arrivals = plan.feed?.arrivals ?? new ArrivalClock();
     const onCaptureLine = (line: string): void => {

@@ -201,15 +201,52 @@ export function aacLayout(audio: Pick<ProbedAudio, 'channels' | 'channelLayout'>
   return { channels, filter: `aformat=channel_layouts=${target}` };
 }
 
+/** Broadcast and camera frame rates (ITU-R BT.709 and SMPTE ST 2036 families), frames per second. */
+const STANDARD_FRAME_RATES = [24000 / 1001, 24, 25, 30000 / 1001, 30, 48, 50, 60000 / 1001, 60];
+
 /**
- * Frames per second the transcoder sets with an `fps` filter: the config's,
- * else (AV1 only, which needs a constant rate) the input's, rounded;
- * undefined when the output keeps the input's rate.
+ * The standard frame rate of a constant-rate input, or undefined: the one
+ * both its average and its nominal rate (ffprobe's `avg_frame_rate`, three
+ * decimals, and `r_frame_rate`) are within 0.05 % of (the NTSC rates are
+ * 0.1 % from the integer ones). An input whose two rates disagree (a
+ * variable-rate phone stream, a file whose average counts an edit list)
+ * keeps its own timing.
  */
-export function outputFps(transcode: TranscodeConfig, video: ProbedVideo): number | undefined {
+export function standardFrameRate(video: Pick<ProbedVideo, 'fps' | 'nominalFps'>): number | undefined {
+  const nearest = (fps: number | null | undefined): number | undefined =>
+    fps == null ? undefined : STANDARD_FRAME_RATES.find((rate) => Math.abs(fps - rate) <= rate * 0.0005);
+  const average = nearest(video.fps);
+  return average !== undefined && average === nearest(video.nominalFps) ? average : undefined;
+}
+
+/**
+ * Frames per second the transcoder sets with an `fps` filter (after
+ * `showinfo@frames`, see FrameReports): the config's, else for AV1 (which
+ * needs a constant rate) the input's rounded, else the input's when it is
+ * a standard rate ({@link standardFrameRate}); undefined when the output
+ * keeps the input's rate.
+ *
+ * The filter puts each frame at the output slot nearest its timestamp,
+ * which is where the capture clock places it. Without it ffmpeg's own
+ * constant-rate output keeps frames on consecutive slots until they are
+ * more than 1.1 frame intervals off their timestamps: a publisher whose
+ * clock drifts (or a drift corrected, see ClockDrift) then has its frames
+ * a slot away from where the capture clock put them, and the readout was
+ * off by up to a frame interval (RTMP at a publisher clock 0.1 % fast,
+ * |estimate − strip| p50 about 62 ms without the filter, 37 ms with it;
+ * one-off runs, the publisher's own encode is the rest). The test pattern
+ * (`standardRate: false`) is made on the output's slots already.
+ */
+export function outputFps(transcode: TranscodeConfig, video: ProbedVideo, { standardRate = true } = {}): number | undefined {
   if (transcode.fps !== undefined) return transcode.fps;
   if (transcode.codec === 'av1') return Math.round(video.fps ?? 30);
-  return undefined;
+  return standardRate ? standardFrameRate(video) : undefined;
+}
+
+/** A frame rate as ffmpeg option text: the NTSC rates as their exact ratio (`30000/1001`). */
+function frameRateText(fps: number): string {
+  const ntsc = fps * 1001;
+  return Number.isInteger(fps) || Math.abs(ntsc - Math.round(ntsc)) > 1e-6 ? decimal(fps) : `${Math.round(ntsc)}/1001`;
 }
 
 /** A number as ffmpeg option text, without exponent notation or float noise. */
@@ -309,9 +346,9 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): FfmpegInvocat
   const video = probe.video;
   if (video === null) throw new RangeError(`stream ${stream}: the input has no video stream to make a ladder from`);
   const renditions = selectRenditions(transcode.ladder, video);
-  const fps = outputFps(transcode, video);
-
   const isTestSource = 'testSource' in input;
+  const fps = outputFps(transcode, video, { standardRate: !isTestSource });
+
   const inputArgs = isTestSource
     ? [
         ...['-re', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${TEST_SOURCE_FRAME_RATE}`],
@@ -329,7 +366,7 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): FfmpegInvocat
   const once = [
     // Every decoded frame's pts, where the capture clock finds it on the source's timeline (FrameReports).
     ...(isTestSource ? [] : [`showinfo@${FRAME_REPORT_FILTER}=checksum=0`, 'format=yuv420p']),
-    ...(fps === undefined ? [] : [`fps=${decimal(fps)}`]),
+    ...(fps === undefined ? [] : [`fps=${frameRateText(fps)}`]),
     ...(renditions.length > 1 ? [`split=${renditions.length}`] : []),
   ];
   graph.push(

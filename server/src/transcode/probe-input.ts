@@ -19,6 +19,12 @@ export interface ProbedVideo {
   sampleAspectRatio: number;
   /** Frames per second (average, else nominal); null if the input does not say. */
   fps: number | null;
+  /**
+   * The rate every timestamp of the stream is on (ffprobe's `r_frame_rate`),
+   * frames per second: a constant-rate stream's own rate; null or absent if
+   * the input does not say.
+   */
+  nominalFps?: number | null;
   /** Codec name as ffprobe reports it, e.g. `h264`. */
   codec: string;
 }
@@ -125,6 +131,7 @@ export function parseProbe(json: { streams?: FfprobeStream[] }): InputProbe {
       height: quarterTurn ? video.width! : video.height!,
       sampleAspectRatio: quarterTurn ? 1 / sar : sar,
       fps: rate(video.avg_frame_rate) ?? rate(video.r_frame_rate),
+      nominalFps: rate(video.r_frame_rate),
       codec: video.codec_name ?? 'unknown',
     };
   }
