@@ -97,7 +97,7 @@ const browser = await launchBrowser();
 interface Row {
   source: Source;
   result: RunResult;
-  /** |player's own reading − strip|, ms: per frame for llstream, per second (its reading against that second's median) for the others. */
+  /** |player's own reading − strip|, ms, per frame (both taken in the frame's requestVideoFrameCallback). */
   estimateError: Summary;
 }
 const rows: Row[] = [];
@@ -138,9 +138,7 @@ try {
           settleSeconds,
           seconds,
         });
-        const estimateError =
-          result.estimateError ??
-          summarize(result.series.flatMap((p) => (p.g2gMs === null || p.estimateMs === null ? [] : [Math.abs(p.estimateMs - p.g2gMs)])));
+        const estimateError = result.estimateError ?? summarize([]);
         rows.push({ source, result, estimateError });
         console.log(
           `${SOURCE_TITLES[source]}, ${PLAYER_TITLES[player]}: ` +

@@ -66,7 +66,7 @@ export interface RunResult {
   /** Glass-to-glass latency from the strip over every readable frame of the window. */
   g2g: Summary;
   unreadableFrames: number;
-  /** |estimate − strip| over the window (llstream only, where the probe reads the snapshot). */
+  /** |the player's own reading − strip| over every readable frame of the window (both taken in the frame's callback); null when the run failed before it. */
   estimateError: Summary | null;
   stallCount: number;
   stallTimeMs: number;
@@ -230,10 +230,12 @@ export async function runPlayer(
     result.seconds = (last.at - windowStart) / 1000;
     result.g2g = summarize(readable);
     result.unreadableFrames = samples.length - readable.length;
+    // Every player's own reading against the strip, frame by frame: both taken in the frame's
+    // requestVideoFrameCallback, so a reading is never compared with a frame from another moment.
+    result.estimateError = summarize(
+      samples.flatMap((s) => (s.glassToGlassMs === null || s.estimateMs === null ? [] : [Math.abs(s.estimateMs - s.glassToGlassMs)])),
+    );
     if (spec.player === 'llstream') {
-      result.estimateError = summarize(
-        samples.flatMap((s) => (s.glassToGlassMs === null || s.estimateMs === null ? [] : [Math.abs(s.estimateMs - s.glassToGlassMs)])),
-      );
       result.reportedTarget = await page.evaluate(
         () => (document.querySelector('ll-player') as unknown as { player: { getSnapshot(): { targetLatency: number } } }).player.getSnapshot().targetLatency,
       );

@@ -41,7 +41,13 @@
       return value;
     }
 
-    function onFrame() {
+    /** The player's own estimate, seconds: `<ll-player>`'s snapshot, else a bench page's (dash.js, Shaka). */
+    function estimateNow() {
+      if (host.player !== undefined) return host.player?.getSnapshot().liveLatency ?? null;
+      return window.__bench?.liveLatencyEstimate ?? null;
+    }
+
+    function onFrame(_now, metadata) {
       const at = Date.now();
       const stamp = readStamp();
       let glassToGlassMs = null;
@@ -49,8 +55,8 @@
         const latency = ((at % TWO_32) - stamp + TWO_32) % TWO_32;
         glassToGlassMs = latency > 60_000 ? null : latency;
       }
-      const estimate = host.player?.getSnapshot().liveLatency ?? null;
-      samples.push({ at, glassToGlassMs, estimateMs: estimate === null ? null : estimate * 1000 });
+      const estimate = estimateNow();
+      samples.push({ at, glassToGlassMs, estimateMs: estimate === null ? null : estimate * 1000, mediaTime: metadata.mediaTime });
       video.requestVideoFrameCallback(onFrame);
     }
 

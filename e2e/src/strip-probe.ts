@@ -17,8 +17,14 @@ export interface StripSample {
   at: number;
   /** Capture-to-presentation latency read from the strip, or null for an unreadable frame (> 60 000 ms per the spec). */
   glassToGlassMs: number | null;
-  /** The player's `liveLatency` at that moment (snapshot, converted to ms), or null if it has none. */
+  /**
+   * The player's own latency estimate at that moment, converted to ms, or null if it has none:
+   * `<ll-player>`'s snapshot `liveLatency`, else on a bench page (dash.js, Shaka) the page's
+   * `__bench.liveLatencyEstimate`.
+   */
   estimateMs: number | null;
+  /** The frame's presentation time on the media timeline, seconds (`requestVideoFrameCallback`'s `mediaTime`). */
+  mediaTime: number;
 }
 
 export interface StripProbeOptions {

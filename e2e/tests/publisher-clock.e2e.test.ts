@@ -1,4 +1,5 @@
 import type { LLPlayerElement } from '@llstream/vanilla';
+import { fetchLiveManifest } from '../bench/ladder.js';
 import { describe, expect, it } from 'vitest';
 import { rtmpOrigin, waitForSteadyStream } from '../src/config.js';
 import { useOriginAndBrowser } from '../src/fixture.js';
@@ -13,8 +14,9 @@ const CLOCK_RATE = 1.001;
 const MINUTES = 3;
 
 // An encoder whose clock is not the origin's: its timestamps gain 1 ms every second on the
-// frames it captures. The origin's capture clock follows the arrivals (a minimum-delay anchor
-// over a sliding window), so what players show and how far behind they play must not drift.
+// frames it captures. The origin takes the drift out of the timestamps the transcoder reads
+// (ClockDrift), so the MPD's timeline stays on its clock, and its capture clock follows the
+// arrivals: what players show and how far behind they play must not drift.
 describe('a publisher whose clock runs 0.1 % fast', () => {
   let rtmp = '';
   const env = useOriginAndBrowser(async () => {
@@ -26,24 +28,31 @@ describe('a publisher whose clock runs 0.1 % fast', () => {
   it(`plays ${MINUTES} minutes without glass-to-glass drifting, its readout true throughout`, { timeout: (MINUTES * 60 + 90) * 1000 }, async () => {
     env.track(publishRtmp(`${rtmp}/fast?key=${KEY}`, { clockRate: CLOCK_RATE }));
     await waitForSteadyStream(env.origin.url, 'fast', 5000);
+    const manifestUrl = `${env.origin.url}/live/fast/manifest.mpd`;
     const page = await openPlayingPage(env.browser.context, `${env.origin.url}/?src=/live/fast/manifest.mpd`);
     await takeStripSamples(page);
-    // One window every 10 s: the strip's median and the readout's error over its frames.
-    const windows: Array<{ g2g: number; error: number; frames: number }> = [];
+    // One window every 10 s: the strip's median, the readout's error over its frames, and how far
+    // the latency the MPD's availabilityStartTime gives (what dash.js and Shaka read: wall clock
+    // less availabilityStartTime less the frame's media time) is from the strip.
+    const windows: Array<{ g2g: number; error: number; timelineError: number; frames: number }> = [];
     for (let k = 0; k < MINUTES * 6; k++) {
       await page.waitForTimeout(10_000);
       const samples = (await takeStripSamples(page)).filter((s) => s.glassToGlassMs !== null);
+      const availabilityStart = (await fetchLiveManifest(manifestUrl)).availabilityStartTime;
       const errors = samples.flatMap((s) => (s.estimateMs === null ? [] : [Math.abs(s.estimateMs - s.glassToGlassMs!)]));
+      const timelineErrors = samples.map((s) => s.at - availabilityStart - s.mediaTime * 1000 - s.glassToGlassMs!);
       windows.push({
         g2g: samples.length === 0 ? NaN : percentile(samples.map((s) => s.glassToGlassMs!), 50),
         error: errors.length === 0 ? NaN : percentile(errors, 95),
+        timelineError: samples.length === 0 ? NaN : percentile(timelineErrors, 50),
         frames: samples.length,
       });
     }
     const { stallCount } = await page.evaluate(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot());
     console.log(
       `publisher clock ×${CLOCK_RATE} over ${MINUTES} min, per 10 s: glass-to-glass p50 ${windows.map((w) => Math.round(w.g2g)).join(', ')} ms; ` +
-        `|estimate − strip| p95 ${windows.map((w) => Math.round(w.error)).join(', ')} ms; frames ${windows.map((w) => w.frames).join(', ')}; stalls ${stallCount}`,
+        `|estimate − strip| p95 ${windows.map((w) => Math.round(w.error)).join(', ')} ms; ` +
+        `MPD timeline − strip p50 ${windows.map((w) => Math.round(w.timelineError)).join(', ')} ms; frames ${windows.map((w) => w.frames).join(', ')}; stalls ${stallCount}`,
     );
     // It plays throughout (a stalled player presents next to nothing in 10 s) ...
     for (const w of windows) expect(w.frames).toBeGreaterThanOrEqual(100);
@@ -54,6 +63,11 @@ describe('a publisher whose clock runs 0.1 % fast', () => {
     const first = percentile(windows.slice(0, 3).map((w) => w.g2g), 50);
     const last = percentile(windows.slice(-3).map((w) => w.g2g), 50);
     expect(Math.abs(last - first)).toBeLessThan(100);
+    // ... and the MPD's timeline stays on the origin's clock: uncorrected, media time would run
+    // 1 ms a second ahead, and the latency dash.js and Shaka read would drift 180 ms in 3 minutes.
+    const timelineFirst = percentile(windows.slice(0, 3).map((w) => w.timelineError), 50);
+    const timelineLast = percentile(windows.slice(-3).map((w) => w.timelineError), 50);
+    expect(Math.abs(timelineLast - timelineFirst)).toBeLessThan(100);
     await page.close();
   });
 });

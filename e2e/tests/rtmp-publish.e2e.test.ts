@@ -144,14 +144,14 @@ describe('RTMP publish', () => {
           settleSeconds: 8,
           seconds: 10,
         });
-        // Per second: the player's own reading at its end against the strip's median over it.
-        const errors = result.series.flatMap((p) => (p.g2gMs === null || p.estimateMs === null ? [] : [Math.abs(p.estimateMs - p.g2gMs)]));
-        const error = summarize(errors);
+        // Per frame: the player's own reading and the strip, both taken in the frame's callback.
+        const error = result.estimateError ?? summarize([]);
         console.log(
-          `RTMP, ${player}: ${result.error ?? `glass-to-glass p50 ${result.g2g.p50} ms, its reading against the strip p50 ${error.p50} ms p95 ${error.p95} ms over ${errors.length} s, stalls ${result.stallCount}`}`,
+          `RTMP, ${player}: ${result.error ?? `glass-to-glass p50 ${result.g2g.p50} ms, its reading against the strip p50 ${Math.round(error.p50)} ms p95 ${Math.round(error.p95)} ms over ${error.count} frames, stalls ${result.stallCount}`}`,
         );
         expect(result.error).toBeNull();
-        expect(errors.length).toBeGreaterThanOrEqual(8);
+        // 10 s of frames: a stalled or frozen player presents far fewer.
+        expect(error.count).toBeGreaterThanOrEqual(150);
         expect(error.p95).toBeLessThan(150);
       }
     } finally {
