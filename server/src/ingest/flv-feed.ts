@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ArrivalClock } from '../sources/arrival-clock.js';
 import { ClockDrift, type ClockDriftOptions } from '../sources/clock-drift.js';
+import { avcLengthSize, publisherCaptureTime, PublisherLead } from '../sources/publisher-capture.js';
 import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
 
 /** FLV tag types (FLV spec v10.1, E.4.1). */
@@ -197,6 +198,10 @@ export class FlvFeed implements MediaFeed {
   /** The publisher's clock drift against the origin's, taken out of every timestamp the transcoder reads. */
   readonly #drift: ClockDrift | undefined;
   readonly #clock: () => number;
+  /** The publisher's own capture times (an OBS BPM timestamp SEI on its key frames) against the arrivals. */
+  readonly #publisher = new PublisherLead();
+  /** Bytes of each NAL unit length in its AVC video, from the sequence header. */
+  #nalLengthSize = 4;
 
   constructor(options: FlvFeedOptions = {}) {
     this.#maxQueued = options.maxQueued ?? 8 * 1024 * 1024;
@@ -205,6 +210,11 @@ export class FlvFeed implements MediaFeed {
     this.#logger = options.logger;
     this.#drift = options.clockDrift === false ? undefined : new ClockDrift(options.clockDrift);
     this.#clock = options.clock ?? Date.now;
+  }
+
+  /** How much earlier than their arrival the publisher says its frames were made, ms: 0 unless it states its capture times (see {@link PublisherLead}). */
+  get publisherLead(): number {
+    return this.#publisher.lead;
   }
 
   /** The correction taken off the publisher's timestamps for its clock drift, ms (negative: its clock runs fast); see {@link ClockDrift}. */
@@ -252,7 +262,12 @@ export class FlvFeed implements MediaFeed {
     if (continuous !== undefined && type === VIDEO) this.#drift?.observe(continuous, arrival);
     const dts = continuous === undefined ? undefined : this.#onOriginClock(continuous);
     // Each frame's arrival on the timeline ffmpeg reads (its pts), for the capture clock.
-    if (dts !== undefined && type === VIDEO) this.arrivals.add(dts + compositionTime(body), arrival);
+    if (dts !== undefined && type === VIDEO) {
+      const pts = dts + compositionTime(body);
+      this.arrivals.add(pts, arrival);
+      if (kind === 'key') this.#readPublisherCapture(body, pts);
+    }
+    if (kind === 'config' && type === VIDEO) this.#nalLengthSize = avcLengthSize(body) ?? this.#nalLengthSize;
     // onMetaData at 0: ffmpeg takes a later one for a subtitle packet.
     const tag = flvTag(type, dts ?? (kind === 'metadata' ? 0 : this.#onOriginClock(this.#position)), body);
     this.#bytes += tag.length;
@@ -379,6 +394,23 @@ export class FlvFeed implements MediaFeed {
     }
     this.#position = Math.max(this.#position, dts);
     return dts;
+  }
+
+  /** A key frame's own capture time, where the publisher states it, against the one its arrival gives. */
+  #readPublisherCapture(body: Buffer, pts: number): void {
+    const stated = publisherCaptureTime(body, this.#nalLengthSize);
+    const arrived = this.arrivals.captureOf(pts);
+    if (stated === undefined || arrived === undefined) return;
+    const taken = this.#publisher.add(arrived, stated);
+    const { accepted, refused } = this.#publisher.counts;
+    if (taken && accepted === 1) {
+      this.#logger?.info({ stream: this.#stream, leadMs: Math.round(arrived - stated) }, 'publisher states its capture times (OBS timestamp SEI): the capture clock uses them');
+    } else if (!taken && refused === 1) {
+      this.#logger?.warn(
+        { stream: this.#stream, leadMs: Math.round(arrived - stated) },
+        "publisher's stated capture times disagree with their arrival (its clock is not the origin's?): ignored",
+      );
+    }
   }
 
   /** A continuous timestamp with the clock drift taken out, ms, never below 0. */

@@ -27,6 +27,13 @@ export interface MediaFeed {
   /** When its video frames arrived, by their timestamps as the transcoder reads them (ms): its capture clock. */
   readonly arrivals: ArrivalClock;
   /**
+   * How much earlier than their arrival the publisher says its frames were
+   * made, ms (its own capture times, where it sends them and they are
+   * plausible; see `PublisherLead`), taken off the capture clock's times;
+   * 0 or absent when it sends none.
+   */
+  readonly publisherLead?: number;
+  /**
    * The first bytes of the publish, once there are enough to probe (see
    * {@link HeadOptions}) or the publish ended.
    * @returns them, or an empty buffer if the publish ended without any.

@@ -912,8 +912,11 @@ export class StreamManager {
         const held = plan.liveNetworkInput === true && reports.inputFormat === 'mpegts' && rate !== undefined ? (MPEGTS_DEMUX_HOLD_FRAMES * 1000) / rate : 0;
         arrivals.add(frame.sourceTime, Date.now() - held);
       }
-      const captureTime = arrivals.captureOf(frame.sourceTime);
-      if (captureTime !== undefined) session.captureClock.add({ mediaTime: frame.mediaTime, captureTime: Math.round(captureTime) });
+      // Earlier by what the publisher spent before sending, where it states its own capture times.
+      const arrived = arrivals.captureOf(frame.sourceTime);
+      if (arrived !== undefined) {
+        session.captureClock.add({ mediaTime: frame.mediaTime, captureTime: Math.round(arrived - (plan.feed?.publisherLead ?? 0)) });
+      }
     };
     const supervisor = new FfmpegSupervisor({
       ...supervision,
