@@ -58,8 +58,9 @@
         status = 'playing';
         break;
       case 'waiting':
-        // The start-up wait is not a stall; a stall lasts until the next 'playing'.
-        if (firstPlayingAt !== null && stallStart === null) {
+        // The start-up wait is not a stall, nor is the wait of a seek (a player's catch-up jump):
+        // the rule llstream's core counts its own stalls by. A stall lasts until the next 'playing'.
+        if (firstPlayingAt !== null && stallStart === null && !video.seeking && !video.paused) {
           stallStart = at;
           stallCount++;
           status = 'stalled';
