@@ -29,20 +29,24 @@ const parity = (byte: number): number => {
  * CEA-608 field-1 byte pair: payload type 4 (ITU-T T.35), country 0xB5,
  * provider 0x0031, `GA94`, cc_data with cc_count 1.
  */
-function a53Sei(pair: readonly [number, number]): Buffer {
-  const payload = [0xb5, 0x00, 0x31, 0x47, 0x41, 0x39, 0x34, 0x03, 0x40 | 1, 0xff, 0xfc, parity(pair[0]), parity(pair[1]), 0xff];
-  const rbsp = [0x06, 0x04, payload.length, ...payload, 0x80];
-  const escaped: number[] = [];
+/** A NAL unit's bytes with H.264 emulation prevention bytes inserted (00 00 0x → 00 00 03 0x for x ≤ 3, 7.4.1). */
+export function withEmulationPrevention(nal: Buffer): Buffer {
+  const out: number[] = [];
   let zeros = 0;
-  for (const byte of rbsp) {
+  for (const byte of nal) {
     if (zeros >= 2 && byte <= 3) {
-      escaped.push(3);
+      out.push(3);
       zeros = 0;
     }
-    escaped.push(byte);
+    out.push(byte);
     zeros = byte === 0 ? zeros + 1 : 0;
   }
-  return Buffer.from([0, 0, 0, 1, ...escaped]);
+  return Buffer.from(out);
+}
+
+function a53Sei(pair: readonly [number, number]): Buffer {
+  const payload = [0xb5, 0x00, 0x31, 0x47, 0x41, 0x39, 0x34, 0x03, 0x40 | 1, 0xff, 0xfc, parity(pair[0]), parity(pair[1]), 0xff];
+  return Buffer.concat([Buffer.from([0, 0, 0, 1]), withEmulationPrevention(Buffer.from([0x06, 0x04, payload.length, ...payload, 0x80]))]);
 }
 
 /**

@@ -2,31 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { FlvFeed } from '../src/ingest/flv-feed.js';
 import { avcLengthSize, publisherCaptureTime, PublisherLead } from '../src/sources/publisher-capture.js';
 import { captureLogger } from './helpers.js';
+import { withEmulationPrevention } from './media-fixtures.js';
 
 const BPM_TIMESTAMP_UUID = Buffer.from('0aecffe752724e2fa62fd19cd61a93b5', 'hex');
 
 /** An SEI payload size or type: runs of 0xFF, then the rest (H.264 7.3.2.3.1). */
 const seiNumber = (value: number): Buffer => Buffer.from([...Array<number>(Math.floor(value / 255)).fill(0xff), value % 255]);
 
-/** Inserts H.264 emulation prevention bytes (00 00 0x → 00 00 03 0x for x ≤ 3). */
-function escape(rbsp: Buffer): Buffer {
-  const out: number[] = [];
-  let zeros = 0;
-  for (const byte of rbsp) {
-    if (zeros >= 2 && byte <= 3) {
-      out.push(3);
-      zeros = 0;
-    }
-    out.push(byte);
-    zeros = byte === 0 ? zeros + 1 : 0;
-  }
-  return Buffer.from(out);
-}
-
 /** One SEI NAL unit with the given messages (`[payloadType, payload]`), as OBS writes its BPM timestamp SEI. */
 function seiNal(...messages: Array<[number, Buffer]>): Buffer {
   const rbsp = Buffer.concat([...messages.flatMap(([type, payload]) => [seiNumber(type), seiNumber(payload.length), payload]), Buffer.from([0x80])]);
-  return Buffer.concat([Buffer.from([0x06]), escape(rbsp)]);
+  return Buffer.concat([Buffer.from([0x06]), withEmulationPrevention(rbsp)]);
 }
 
 /** The BPM timestamp SEI payload (OBS `bpm_ts_sei_render`): events CTS (1) and FER (2) as RFC 3339 strings. */
