@@ -101,11 +101,18 @@ describe('buildTranscodeArgs', () => {
   const args = transcodeArgs(base);
   const graph = valueOf(args, '-filter_complex')!;
 
-  it('reads the input once with its input options, decodes once and splits to the renditions it keeps', () => {
+  it('reads the input once with its input options, decodes once and splits to the renditions it keeps; its audio follows its timestamps', () => {
     expect(args.filter((arg) => arg === '-i')).toHaveLength(1);
     expect(args.slice(args.indexOf('-i') - 3, args.indexOf('-i') + 2)).toEqual(['-stream_loop', '-1', '-re', '-i', '/media/in.mp4']);
-    expect(graph.split(';\n')).toEqual(['[0:0]showinfo@frames=checksum=0,format=yuv420p,split=2[s0][s1]', '[s0]scale=640:360[v0]', '[s1]scale=426:240[v1]']);
-    expect(valuesOf(args, '-map')).toEqual(['[v0]', '[v1]', '0:1', '0:2']);
+    expect(graph.split(';\n')).toEqual([
+      '[0:0]showinfo@frames=checksum=0,format=yuv420p,split=2[s0][s1]',
+      '[s0]scale=640:360[v0]',
+      '[s1]scale=426:240[v1]',
+      // Gaps filled with silence, drift taken up by at most 1000 samples a second.
+      '[0:1]aresample=async=1000[a0]',
+      '[0:2]aresample=async=1000[a1]',
+    ]);
+    expect(valuesOf(args, '-map')).toEqual(['[v0]', '[v1]', '[a0]', '[a1]']);
   });
 
   it('gives every rendition a closed GOP at every segment boundary, no B-frames, zerolatency', () => {
@@ -145,7 +152,7 @@ describe('buildTranscodeArgs', () => {
   it('routes a track whose layout needs fixing through the filter graph', () => {
     const sideProbe: InputProbe = { ...probe360, audio: [{ index: 1, language: null, channels: 6, channelLayout: '5.1(side)', codec: 'ac3' }] };
     const sideArgs = transcodeArgs({ ...base, probe: sideProbe });
-    expect(valueOf(sideArgs, '-filter_complex')).toContain('[0:1]channelmap=channel_layout=5.1[a0]');
+    expect(valueOf(sideArgs, '-filter_complex')).toContain('[0:1]aresample=async=1000,channelmap=channel_layout=5.1[a0]');
     expect(valuesOf(sideArgs, '-map')).toEqual(['[v0]', '[v1]', '[a0]']);
     expect(sideArgs.some((arg) => arg.startsWith('-metadata:s:a'))).toBe(false);
   });

@@ -336,6 +336,25 @@ describe('FlvFeed', () => {
       expect(Math.abs(video.at(-1)! - video[0]! - Math.round((60 * 30 - 1) * (1000 / 30)))).toBeLessThanOrEqual(2);
     });
 
+    it('leaves the time an encoder restart was away on the timeline: media time and the capture clock stay true at once', () => {
+      const wall = { now: 1_800_000_000_000 };
+      const feed = new FlvFeed({ clock: () => wall.now, clockDrift: false });
+      const out = sink();
+      feed.attach(out);
+      publish(feed, wall, { rate: 1, seconds: 20, start: 50_000 });
+      const lastBefore = media(readFlv(out.bytes()).tags, 9).at(-1)!.timestamp;
+      wall.now += 3000; // Away 3 s, then its clock starts over from 0.
+      const { capture } = publish(feed, wall, { rate: 1, seconds: 1 });
+      const video = media(readFlv(out.bytes()).tags, 9).map((tag) => tag.timestamp);
+      expect(feed.reanchors).toBe(1);
+      // The first frame after the restart is about 3 s after the last one before it (it arrived 3 s and a frame later).
+      const firstAfter = video[video.indexOf(lastBefore) + 1]!;
+      expect(firstAfter - lastBefore).toBeGreaterThan(3000);
+      expect(firstAfter - lastBefore).toBeLessThan(3000 + 33 + 40);
+      // A second after the restart, within the anchor's 10 s window of the frames before: the capture clock is not 3 s off.
+      expect(Math.abs(feed.arrivals.captureOf(video.at(-1)!)! - (capture + 40))).toBeLessThan(35);
+    });
+
     it('does not take the gap of an encoder restart for drift', () => {
       const wall = { now: 1_800_000_000_000 };
       const feed = new FlvFeed({ clock: () => wall.now, clockDrift: { settle: 3000 } });

@@ -97,11 +97,17 @@ function flvTags(flv: Buffer): FlvTag[] {
 /**
  * An RTMP publisher ffmpeg cannot be: node-media-server's RTMP client
  * sending the tags of `file` in real time (looping from its first key
- * frame), with `jump(ms)` adding to every timestamp from then on and
+ * frame), with `jump(ms)` adding to every timestamp from then on,
  * `restartClock()` starting the timestamps again from 0 (an encoder
- * restart).
+ * restart), and `goAway(ms)` sending nothing for that long and then
+ * starting its timestamps again from 0 at a key frame (an encoder
+ * restarted in the same connection).
  */
-async function jumpingPublisher(port: number, stream: string, file: Buffer): Promise<{ jump(milliseconds: number): void; restartClock(): void; stop(): void }> {
+async function jumpingPublisher(
+  port: number,
+  stream: string,
+  file: Buffer,
+): Promise<{ jump(milliseconds: number): void; restartClock(): void; goAway(milliseconds: number): void; stop(): void }> {
   const tags = flvTags(file);
   const firstKey = tags.findIndex((tag) => tag.type === 9 && tag.data[0] === 0x17 && tag.data[1] === 1);
   const period = Math.max(...tags.map((tag) => tag.timestamp)) - tags[firstKey]!.timestamp + 40;
@@ -114,6 +120,8 @@ async function jumpingPublisher(port: number, stream: string, file: Buffer): Pro
   let jump = 0;
   let last = 0;
   let stopped = false;
+  /** While away: until when, and then the key frame it comes back at. */
+  let away: { until: number } | undefined;
   void (async () => {
     const start = performance.now();
     let loop = 0;
@@ -126,6 +134,12 @@ async function jumpingPublisher(port: number, stream: string, file: Buffer): Pro
       const due = start + tag.timestamp + loop;
       if (due > performance.now()) await sleep(due - performance.now());
       if (stopped) break;
+      if (away !== undefined) {
+        const key = tag.type === 9 && tag.data[0] === 0x17 && tag.data[1] === 1;
+        if (performance.now() < away.until || !key) continue;
+        away = undefined;
+        jump = -(tag.timestamp + loop);
+      }
       last = tag.timestamp + loop + jump;
       client.sendPacket({ codec_type: tag.type, dts: last, size: tag.data.length, data: tag.data });
     }
@@ -133,6 +147,7 @@ async function jumpingPublisher(port: number, stream: string, file: Buffer): Pro
   return {
     jump: (milliseconds) => (jump += milliseconds),
     restartClock: () => (jump -= last),
+    goAway: (milliseconds) => (away = { until: performance.now() + milliseconds }),
     stop: () => {
       stopped = true;
       client.disconnect();
@@ -357,9 +372,33 @@ describe('RTMP publish through node-media-server (real ffmpeg publishers)', () =
         expect(segments(runTag, midway).length).toBeLessThanOrEqual(8);
       }
       expect(await apiStream(origin, 'jumpy')).toMatchObject({ state: 'live', session: { runTag }, transcoder: { restarts: 0 } });
+
+      // An encoder that restarts after 3 s away: the segment numbers (media time) keep pace with the
+      // wall clock through availabilityStartTime, as dash.js and Shaka count them, instead of falling 3 s behind.
+      const { xml, ast } = await fetchManifest(origin, 'jumpy');
+      const template = /<SegmentTemplate\b[^>]*\bduration="(\d+)"[^>]*>/.exec(xml)![0];
+      const attribute = (name: string): number => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(template)![1]);
+      const segmentMs = (attribute('duration') / attribute('timescale')) * 1000;
+      /** Segments the newest segment begun of representation `id` (0 video, 1 audio) is behind the one availabilityStartTime puts at now. */
+      const behind = (id: number): number => {
+        const numbers = segments(runTag, 0)
+          .filter((name) => name.includes(`-${id}-`))
+          .map((name) => Number(/-(\d+)\.m4s$/.exec(name)![1]));
+        return (Date.now() - Date.parse(ast!)) / segmentMs + attribute('startNumber') - 1 - Math.max(...numbers);
+      };
+      const before = [behind(0), behind(1)];
+      publisher.goAway(3000);
+      await sleep(6000);
+      const after = [behind(0), behind(1)];
+      console.log(`encoder away 3 s: the newest video, audio segment ${before.map((n) => n.toFixed(2)).join(', ')} segments behind availabilityStartTime's before, ${after.map((n) => n.toFixed(2)).join(', ')} after`);
+      expect(after[0]! - before[0]!).toBeLessThan(1.5);
+      expect(after[1]! - before[1]!).toBeLessThan(1.5);
+      expect(await apiStream(origin, 'jumpy')).toMatchObject({ state: 'live', session: { runTag }, transcoder: { restarts: 0 } });
+
       const reanchored = records.filter((r) => r.msg === 'RTMP timestamps jumped; timeline re-anchored');
       expect(reanchored).toEqual([
         expect.objectContaining({ level: 40, stream: 'jumpy', jumpSeconds: expect.closeTo(500_000, -1) }),
+        expect.objectContaining({ level: 40, stream: 'jumpy', jumpSeconds: expect.any(Number) }),
         expect.objectContaining({ level: 40, stream: 'jumpy', jumpSeconds: expect.any(Number) }),
       ]);
       expect(reanchored[1]!.jumpSeconds).toBeLessThan(-500_000);

@@ -121,6 +121,8 @@ interface Track {
   last: number;
   /** Last positive DTS step of up to a second, ms: the frame interval. */
   step: number;
+  /** When its last tag arrived, epoch ms (the feed's clock). */
+  arrivedAt: number;
 }
 
 /**
@@ -139,12 +141,14 @@ interface Track {
  * - A re-attached sink (a restarted transcoder) gets the FLV header,
  *   onMetaData and the sequence headers, then everything from the next
  *   video key frame (at once if the publish has no video).
- * - The output timeline starts at 1 s and is continuous: a DTS that
- *   jumps (see {@link TIMESTAMP_JUMP}: an encoder restart, an OBS
+ * - The output timeline starts at 1 s and keeps pace with arrival: a DTS
+ *   that jumps (see {@link TIMESTAMP_JUMP}: an encoder restart, an OBS
  *   reconnect, a +500 000 s jump, the 32-bit wrap) moves the one offset
- *   shared by all tracks so that its track continues one frame interval
- *   after its last frame; the other tracks, having jumped alike, are then
- *   continuous too. Each event is logged at warn (at most one line a
+ *   shared by all tracks so that its track continues as long after its
+ *   last frame as it arrived after it (at least one frame interval); the
+ *   other tracks, having jumped alike, are then continuous too. The
+ *   transcoder's constant frame rate fills the time a restarting encoder
+ *   was away with the last picture, its audio with silence. Each event is logged at warn (at most one line a
  *   second). PTS follows DTS (the composition offset is in the tag body),
  *   so B-frames are no jump.
  * - The publisher's clock drift is taken out (see {@link ClockDrift}):
@@ -258,7 +262,7 @@ export class FlvFeed implements MediaFeed {
   #deliver(type: number, kind: Kind, body: Buffer, timestamp: number): void {
     const media = kind === 'key' || kind === 'frame';
     const arrival = this.#clock();
-    const continuous = media ? this.#retime(type, timestamp >>> 0) : undefined;
+    const continuous = media ? this.#retime(type, timestamp >>> 0, arrival) : undefined;
     if (continuous !== undefined && type === VIDEO) this.#drift?.observe(continuous, arrival);
     const dts = continuous === undefined ? undefined : this.#onOriginClock(continuous);
     // Each frame's arrival on the timeline ffmpeg reads (its pts), for the capture clock.
@@ -368,7 +372,7 @@ export class FlvFeed implements MediaFeed {
    * it comes: aligning a track that starts skewed would move the other
    * tracks with it.
    */
-  #retime(type: number, timestamp: number): number {
+  #retime(type: number, timestamp: number, arrival: number): number {
     this.#offset ??= TIMELINE_START - timestamp;
     let dts = timestamp + this.#offset;
     const track = this.#tracks.get(type);
@@ -376,8 +380,11 @@ export class FlvFeed implements MediaFeed {
       const forward = dts - this.#position;
       const backward = dts - track.last;
       if (forward > TIMESTAMP_JUMP.forward * 1000 || backward < -TIMESTAMP_JUMP.backward * 1000) {
-        // One frame interval after the track's last frame, and not behind the other tracks.
-        const target = Math.max(track.last + track.step, this.#position);
+        // As long after the track's last frame as it came after it (an encoder that restarted
+        // after 3 s offline leaves those 3 s on the timeline: media time keeps pace with the
+        // wall clock, so availabilityStartTime and the capture clock stay true), at least one
+        // frame interval, and not behind the other tracks.
+        const target = Math.max(track.last + Math.max(track.step, arrival - track.arrivedAt), this.#position);
         this.#offset += target - dts;
         dts = target;
         this.#reanchors += 1;
@@ -386,11 +393,12 @@ export class FlvFeed implements MediaFeed {
       }
     }
     dts = Math.max(0, dts);
-    if (track === undefined) this.#tracks.set(type, { last: dts, step: DEFAULT_STEP });
+    if (track === undefined) this.#tracks.set(type, { last: dts, step: DEFAULT_STEP, arrivedAt: arrival });
     else {
       const step = dts - track.last;
       if (step > 0 && step <= 1000) track.step = step;
       track.last = dts;
+      track.arrivedAt = arrival;
     }
     this.#position = Math.max(this.#position, dts);
     return dts;

@@ -201,6 +201,20 @@ export function aacLayout(audio: Pick<ProbedAudio, 'channels' | 'channelLayout'>
   return { channels, filter: `aformat=channel_layouts=${target}` };
 }
 
+/**
+ * The audio of a published or pulled input follows its timestamps
+ * (swresample's `async`): a gap (an encoder that restarted after seconds
+ * away, which the RTMP feed leaves on the timeline) is filled with silence,
+ * and a clock-drift correction (ClockDrift) that moves the timestamps 0.1 %
+ * against the samples is taken up by stretching or squeezing by at most
+ * 1000 samples a second (2 % at 48 kHz; ffmpeg's documented example), not
+ * by letting the audio track run ahead of or behind the video. Without it
+ * the AAC output keeps the gap: 3 s without samples, which a player's
+ * buffer cannot play through (checked with ffprobe on an FLV with a 3 s
+ * gap; with it, the gap is 141 AAC frames of silence).
+ */
+const AUDIO_TIMESTAMP_SYNC = 'aresample=async=1000';
+
 /** Broadcast and camera frame rates (ITU-R BT.709 and SMPTE ST 2036 families), frames per second. */
 const STANDARD_FRAME_RATES = [24000 / 1001, 24, 25, 30000 / 1001, 30, 48, 50, 60000 / 1001, 60];
 
@@ -374,9 +388,9 @@ export function buildTranscodeArgs(options: TranscodeArgsOptions): FfmpegInvocat
   );
   renditions.forEach((r, k) => graph.push(`[s${k}]scale=${r.width}:${r.height}[v${k}];`));
   const audioMaps = probe.audio.map((track, k) => {
-    const { filter } = aacLayout(track);
-    if (filter === undefined) return `${audioInput}:${track.index}`;
-    graph.push(`[${audioInput}:${track.index}]${filter}[a${k}];`);
+    const filters = [isTestSource ? undefined : AUDIO_TIMESTAMP_SYNC, aacLayout(track).filter].filter((f) => f !== undefined);
+    if (filters.length === 0) return `${audioInput}:${track.index}`;
+    graph.push(`[${audioInput}:${track.index}]${filters.join(',')}[a${k}];`);
     return `[a${k}]`;
   });
   const filterGraph = graph.join('\n').replace(/;$/, '');
