@@ -123,6 +123,13 @@ describe('TimestampWatch', () => {
     feed(clamped, 0, 0, 180);
     expect(feed(clamped, 6000, 6000, 120, 1 / 90)).toMatch(/^video timestamps advanced 1\.\d s in \d\.\d s \(stopped, or went back and were clamped\)$/);
   });
+
+  it('does not take frames that stopped coming for seconds (an encoder away, back where its timestamps were) for stopped timestamps', () => {
+    const watch = new TimestampWatch();
+    feed(watch, 0, 0, 300);
+    // 3 s without a frame, then the timeline goes on from where it was.
+    expect(feed(watch, 10_000, 13_000, 300)).toBeUndefined();
+  });
 });
 
 describe('VideoPtsReader', () => {

@@ -355,6 +355,33 @@ describe('FlvFeed', () => {
       expect(Math.abs(feed.arrivals.captureOf(video.at(-1)!)! - (capture + 40))).toBeLessThan(35);
     });
 
+    it('names timestamps that stop while frames keep coming, once, and calls for the publisher to be dropped', () => {
+      const wall = { now: 1_800_000_000_000 };
+      const { logger, records } = captureLogger('warn');
+      const problems: string[] = [];
+      const feed = new FlvFeed({ clock: () => wall.now, stream: 'cam', logger, onTimestampProblem: (problem) => problems.push(problem) });
+      feed.attach(sink());
+      publish(feed, wall, { rate: 1, seconds: 10 });
+      expect(feed.timestampProblem).toBeUndefined();
+      // Frames and audio keep coming in real time, every one stamped 10 s.
+      publish(feed, wall, { rate: 0, seconds: 5, start: 10_000 });
+      // Judged over 3 s: named once they advanced less than half of it, 1.5 s after they stopped.
+      expect(problems).toEqual([expect.stringMatching(/^video timestamps advanced 1\.\d s in [23]\.\d s \(stopped/)]);
+      expect(feed.timestampProblem).toBe(problems[0]);
+      expect(records).toEqual([expect.objectContaining({ level: 40, msg: 'RTMP timestamps unusable; publisher dropped', stream: 'cam', reason: problems[0] })]);
+    });
+
+    it('does not take an encoder away for seconds, back with its timestamps where they were, for stopped timestamps', () => {
+      const wall = { now: 1_800_000_000_000 };
+      const feed = new FlvFeed({ clock: () => wall.now });
+      feed.attach(sink());
+      publish(feed, wall, { rate: 1, seconds: 10 });
+      wall.now += 3000;
+      publish(feed, wall, { rate: 1, seconds: 10, start: 10_000 });
+      expect(feed.timestampProblem).toBeUndefined();
+      expect(feed.reanchors).toBe(0);
+    });
+
     it('does not take the gap of an encoder restart for drift', () => {
       const wall = { now: 1_800_000_000_000 };
       const feed = new FlvFeed({ clock: () => wall.now, clockDrift: { settle: 3000 } });

@@ -101,13 +101,14 @@ function flvTags(flv: Buffer): FlvTag[] {
  * `restartClock()` starting the timestamps again from 0 (an encoder
  * restart), and `goAway(ms)` sending nothing for that long and then
  * starting its timestamps again from 0 at a key frame (an encoder
- * restarted in the same connection).
+ * restarted in the same connection), and `freeze()` stamping every message
+ * from then on with the last timestamp (a publisher whose clock stopped).
  */
 async function jumpingPublisher(
   port: number,
   stream: string,
   file: Buffer,
-): Promise<{ jump(milliseconds: number): void; restartClock(): void; goAway(milliseconds: number): void; stop(): void }> {
+): Promise<{ jump(milliseconds: number): void; restartClock(): void; goAway(milliseconds: number): void; freeze(): void; stop(): void }> {
   const tags = flvTags(file);
   const firstKey = tags.findIndex((tag) => tag.type === 9 && tag.data[0] === 0x17 && tag.data[1] === 1);
   const period = Math.max(...tags.map((tag) => tag.timestamp)) - tags[firstKey]!.timestamp + 40;
@@ -122,6 +123,7 @@ async function jumpingPublisher(
   let stopped = false;
   /** While away: until when, and then the key frame it comes back at. */
   let away: { until: number } | undefined;
+  let frozen = false;
   void (async () => {
     const start = performance.now();
     let loop = 0;
@@ -140,14 +142,19 @@ async function jumpingPublisher(
         away = undefined;
         jump = -(tag.timestamp + loop);
       }
-      last = tag.timestamp + loop + jump;
-      client.sendPacket({ codec_type: tag.type, dts: last, size: tag.data.length, data: tag.data });
+      if (!frozen) last = tag.timestamp + loop + jump;
+      try {
+        client.sendPacket({ codec_type: tag.type, dts: last, size: tag.data.length, data: tag.data });
+      } catch {
+        break; // The origin dropped the connection.
+      }
     }
   })();
   return {
     jump: (milliseconds) => (jump += milliseconds),
     restartClock: () => (jump -= last),
     goAway: (milliseconds) => (away = { until: performance.now() + milliseconds }),
+    freeze: () => (frozen = true),
     stop: () => {
       stopped = true;
       client.disconnect();
@@ -336,7 +343,8 @@ describe('RTMP publish through node-media-server (real ffmpeg publishers)', () =
     expect(peakArrayBuffers - before.arrayBuffers).toBeLessThan(100 * MiB);
   });
 
-  it('keeps a publish live through a +500 000 s timestamp jump and an encoder restart: segments keep coming from the same transcoder run', async () => {
+  /** 4 s of 320x240 25 fps H.264 and AAC, as FLV: what {@link jumpingPublisher} loops. */
+  async function loopableFlv(): Promise<Buffer> {
     const directory = await mkdtemp(join(tmpdir(), 'llstream-jump-'));
     const file = join(directory, 'av.flv');
     await run('ffmpeg', [
@@ -345,6 +353,11 @@ describe('RTMP publish through node-media-server (real ffmpeg publishers)', () =
     ]);
     const flv = await readFile(file);
     await rm(directory, { recursive: true, force: true });
+    return flv;
+  }
+
+  it('keeps a publish live through a +500 000 s timestamp jump and an encoder restart: segments keep coming from the same transcoder run', async () => {
+    const flv = await loopableFlv();
     const beginSegment = vi.spyOn(LiveStream.prototype, 'beginSegment');
     /** Media segments of `jumpy`'s transcoder run `runTag` begun from call `from` of the spy on. */
     const segments = (runTag: string, from: number): string[] =>
@@ -405,6 +418,30 @@ describe('RTMP publish through node-media-server (real ffmpeg publishers)', () =
     } finally {
       publisher.stop();
       beginSegment.mockRestore();
+    }
+  });
+
+  it('drops a publisher whose timestamps stop while its frames keep coming: the stream goes offline naming why, and the next publish goes live', async () => {
+    const flv = await loopableFlv();
+    const publisher = await jumpingPublisher(origin.streams.rtmpPort!, 'jumpy', flv);
+    try {
+      await vi.waitFor(async () => expect((await apiStream(origin, 'jumpy')).state).toBe('live'), { timeout: 15_000, interval: 200 });
+      const frozenAt = Date.now();
+      publisher.freeze();
+      await vi.waitFor(
+        async () => expect(await apiStream(origin, 'jumpy')).toMatchObject({ state: 'offline', reason: expect.stringMatching(/^publisher dropped: video timestamps advanced \d\.\d s in \d\.\d s/) }),
+        { timeout: 15_000, interval: 200 },
+      );
+      console.log(`timestamps stopped: the stream offline ${Date.now() - frozenAt} ms later, "${(await apiStream(origin, 'jumpy')).reason}"`);
+      expect(records.filter((r) => r.msg === 'RTMP timestamps unusable; publisher dropped')).toEqual([expect.objectContaining({ level: 40, stream: 'jumpy' })]);
+    } finally {
+      publisher.stop();
+    }
+    const next = await jumpingPublisher(origin.streams.rtmpPort!, 'jumpy', flv);
+    try {
+      await vi.waitFor(async () => expect((await apiStream(origin, 'jumpy')).state).toBe('live'), { timeout: 15_000, interval: 200 });
+    } finally {
+      next.stop();
     }
   });
 });

@@ -4,6 +4,7 @@ import { ArrivalClock } from '../sources/arrival-clock.js';
 import { ClockDrift, type ClockDriftOptions } from '../sources/clock-drift.js';
 import { avcLengthSize, publisherCaptureTime, PublisherLead } from '../sources/publisher-capture.js';
 import { FeedWaiters, type HeadOptions, type MediaFeed } from './media-feed.js';
+import { TimestampWatch } from './ts-timestamps.js';
 
 /** FLV tag types (FLV spec v10.1, E.4.1). */
 const AUDIO = 8;
@@ -43,6 +44,12 @@ export interface FlvFeedOptions {
   clockDrift?: ClockDriftOptions | false;
   /** When a message arrives, ms since the epoch: the origin's clock, which the capture clock and the drift are measured on. @defaultValue Date.now */
   clock?: () => number;
+  /**
+   * Called once when the video timestamps turn out unusable (see
+   * {@link FlvFeed.timestampProblem}), with the problem; the RTMP ingest
+   * drops the publisher.
+   */
+  onTimestampProblem?: (problem: string) => void;
 }
 
 type Kind = 'config' | 'metadata' | 'key' | 'frame' | 'script';
@@ -206,6 +213,17 @@ export class FlvFeed implements MediaFeed {
   readonly #publisher = new PublisherLead();
   /** Bytes of each NAL unit length in its AVC video, from the sequence header. */
   #nalLengthSize = 4;
+  /** Whether the video timestamps advance with the wall clock (jumps are re-anchored before it sees them). */
+  readonly #watch = new TimestampWatch({ maxStep: Number.POSITIVE_INFINITY });
+  readonly #onTimestampProblem: ((problem: string) => void) | undefined;
+
+  /**
+   * What is wrong with the publish's video timestamps, once something is:
+   * they advanced less than half the wall time over 3 s while frames kept
+   * coming (they stopped, or kept stepping back by less than a re-anchor).
+   * Jumps are re-anchored, not a problem.
+   */
+  timestampProblem: string | undefined;
 
   constructor(options: FlvFeedOptions = {}) {
     this.#maxQueued = options.maxQueued ?? 8 * 1024 * 1024;
@@ -214,6 +232,7 @@ export class FlvFeed implements MediaFeed {
     this.#logger = options.logger;
     this.#drift = options.clockDrift === false ? undefined : new ClockDrift(options.clockDrift);
     this.#clock = options.clock ?? Date.now;
+    this.#onTimestampProblem = options.onTimestampProblem;
   }
 
   /** How much earlier than their arrival the publisher says its frames were made, ms: 0 unless it states its capture times (see {@link PublisherLead}). */
@@ -263,7 +282,10 @@ export class FlvFeed implements MediaFeed {
     const media = kind === 'key' || kind === 'frame';
     const arrival = this.#clock();
     const continuous = media ? this.#retime(type, timestamp >>> 0, arrival) : undefined;
-    if (continuous !== undefined && type === VIDEO) this.#drift?.observe(continuous, arrival);
+    if (continuous !== undefined && type === VIDEO) {
+      this.#drift?.observe(continuous, arrival);
+      if (this.timestampProblem === undefined) this.#judge(continuous, arrival);
+    }
     const dts = continuous === undefined ? undefined : this.#onOriginClock(continuous);
     // Each frame's arrival on the timeline ffmpeg reads (its pts), for the capture clock.
     if (dts !== undefined && type === VIDEO) {
@@ -402,6 +424,14 @@ export class FlvFeed implements MediaFeed {
     }
     this.#position = Math.max(this.#position, dts);
     return dts;
+  }
+
+  #judge(dts: number, arrival: number): void {
+    const problem = this.#watch.add(dts, arrival);
+    if (problem === undefined) return;
+    this.timestampProblem = problem;
+    this.#logger?.warn({ stream: this.#stream, reason: problem }, 'RTMP timestamps unusable; publisher dropped');
+    this.#onTimestampProblem?.(problem);
   }
 
   /** A key frame's own capture time, where the publisher states it, against the one its arrival gives. */

@@ -34,6 +34,12 @@ export interface MediaFeed {
    */
   readonly publisherLead?: number;
   /**
+   * What is wrong with the publish's timestamps (they stopped while frames
+   * kept coming, say), once something is: the ingest then drops the
+   * publisher, and the session ends with this as its reason.
+   */
+  readonly timestampProblem?: string | undefined;
+  /**
    * The first bytes of the publish, once there are enough to probe (see
    * {@link HeadOptions}) or the publish ended.
    * @returns them, or an empty buffer if the publish ended without any.

@@ -533,7 +533,8 @@ export class RtmpIngest {
     }
     connection.accepted = true;
     this.#leavePending(connection);
-    const feed = new FlvFeed({ stream, logger: this.#logger });
+    // A publish whose timestamps stopped is dropped: the session ends with the problem as its reason.
+    const feed = new FlvFeed({ stream, logger: this.#logger, onTimestampProblem: () => session.socket.destroy() });
     connection.feed = feed;
     acknowledge();
     const publisher: RtmpPublisher = {

@@ -796,7 +796,9 @@ export class StreamManager {
 
   #onRtmpUnpublish(publisher: RtmpPublisher): void {
     const entry = this.#streams.get(publisher.stream);
-    if (entry?.session?.publisher === publisher) void this.#end(entry, entry.session, 'offline', 'publisher disconnected');
+    if (entry?.session?.publisher !== publisher) return;
+    const problem = publisher.feed.timestampProblem;
+    void this.#end(entry, entry.session, 'offline', problem === undefined ? 'publisher disconnected' : `publisher dropped: ${problem}`);
   }
 
   #onSrtPublish(entry: Entry, feed: SrtFeed): void {

@@ -92,10 +92,13 @@ export interface TimestampWatchOptions {
  * sent. It names the first problem:
  * - a step of more than `maxStep` forward or back (an encoder restart, a
  *   clock jump);
- * - less than half the wall time's worth of timestamps over `window`: the
- *   timestamps stopped, or went back and ffmpeg's relay clamped them (its
- *   muxers never write a DTS below the last: "Non-monotonous DTS ...
- *   changing to", one tick per frame until the new timeline passes the old).
+ * - less than half the wall time's worth of timestamps over `window`
+ *   while frames kept coming: the timestamps stopped, or went back and
+ *   ffmpeg's relay clamped them (its muxers never write a DTS below the
+ *   last: "Non-monotonous DTS ... changing to", one tick per frame until
+ *   the new timeline passes the old). Frames that stop coming for more than
+ *   half the window (an encoder away, a network hold) start the judgement
+ *   over: that is no frame with a stopped timestamp.
  */
 export class TimestampWatch {
   readonly #grace: number;
@@ -122,6 +125,7 @@ export class TimestampWatch {
     }
     this.#newest = Math.max(this.#newest, pts);
     const samples = this.#samples;
+    if (samples.length > 0 && wall - samples.at(-1)![0] > this.#window / 2) samples.length = 0;
     samples.push([wall, this.#newest]);
     while (samples.length > 1 && samples[1]![0] <= wall - this.#window) samples.shift();
     const [since, from] = samples[0]!;
