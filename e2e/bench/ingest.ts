@@ -204,8 +204,8 @@ README advises, and once more with ffmpeg's default of 2930 bytes of audio per P
 "pulled live HTTP URL" is the same pattern served as
 live MPEG-TS over HTTP and pulled by the origin. Each player plays alone, one after another, for ${seconds} s
 after ${settleSeconds} s. Glass-to-glass latency is read from the strip of every presented frame; the
-estimate error is each player's own latency reading against the strip (llstream: per frame, its snapshot;
-dash.js \`getCurrentLiveLatency()\`, Shaka \`getStats().liveLatency\`: per second, against that second's median).
+estimate error is each player's own latency reading against the strip, frame by frame, both taken in the frame's
+\`requestVideoFrameCallback\` (llstream: its snapshot; dash.js \`getCurrentLiveLatency()\`; Shaka \`getStats().liveLatency\`).
 
 ${table}
 `,

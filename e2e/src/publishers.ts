@@ -44,7 +44,7 @@ export interface PublishOptions {
   /**
    * MPEG-TS (SRT) only: each AAC frame in a PES packet of its own (`-pes_payload_size 0`), as
    * the README advises. ffmpeg's default gathers 2930 bytes of audio per PES (0.18 s at
-   * 128 kb/s), which every viewer then waits for: SRT glass-to-glass p50 688 ms with it, 507 ms
+   * 128 kb/s), which every viewer then waits for: SRT glass-to-glass p50 675 ms with it, 587 ms
    * without (`npm run bench:ingest`, e2e/results/ingest/). @defaultValue false (ffmpeg's default)
    */
   audioPesPerFrame?: boolean;
