@@ -206,9 +206,10 @@ export function aacLayout(audio: Pick<ProbedAudio, 'channels' | 'channelLayout'>
  * (swresample's `async`): a gap (an encoder that restarted after seconds
  * away, which the RTMP feed leaves on the timeline) is filled with silence,
  * and a clock-drift correction (ClockDrift) that moves the timestamps 0.1 %
- * against the samples is taken up by stretching or squeezing by at most
- * 1000 samples a second (2 % at 48 kHz; ffmpeg's documented example), not
- * by letting the audio track run ahead of or behind the video. Without it
+ * against the samples is to be taken up by stretching or squeezing by at
+ * most 1000 samples a second (2 % at 48 kHz; ffmpeg's documented example),
+ * not by letting the audio track run ahead of or behind the video (what
+ * swresample documents; not measured here over a long session). Without it
  * the AAC output keeps the gap: 3 s without samples, which a player's
  * buffer cannot play through (checked with ffprobe on an FLV with a 3 s
  * gap; with it, the gap is 141 AAC frames of silence).
