@@ -68,8 +68,12 @@ describe('a publisher whose clock runs 0.1 % fast', () => {
     expect(summarize(windows.map((w) => w.error)).p50).toBeLessThan(100);
     // ... and it plays as far behind at the end as at the start: the publisher's clock has gained
     // 180 ms by then, which a capture clock fixed at the first frames would turn into latency.
-    const first = percentile(windows.slice(0, 3).map((w) => w.g2g), 50);
-    const last = percentile(windows.slice(-3).map((w) => w.g2g), 50);
+    // Judged on the floor, the lowest 10 s window of the first and of the last minute: a stall on
+    // this saturated machine lifts latency until the catch-up brings it back (a CI run: 825, 1298,
+    // 1511 ms in the first windows, then 515), a drift moves the floor itself.
+    const minute = 6;
+    const first = Math.min(...windows.slice(0, minute).map((w) => w.g2g));
+    const last = Math.min(...windows.slice(-minute).map((w) => w.g2g));
     expect(Math.abs(last - first)).toBeLessThan(100);
     // ... and the MPD's timeline stays on the origin's clock: uncorrected, media time would run
     // 1 ms a second ahead, and the latency dash.js and Shaka read would drift 180 ms in 3 minutes.

@@ -154,9 +154,11 @@ interface Track {
  *   shared by all tracks so that its track continues as long after its
  *   last frame as it arrived after it (at least one frame interval); the
  *   other tracks, having jumped alike, are then continuous too. The
- *   transcoder's constant frame rate fills the time a restarting encoder
- *   was away with the last picture, its audio with silence. Each event is logged at warn (at most one line a
- *   second). PTS follows DTS (the composition offset is in the tag body),
+ *   transcoder fills the time a restarting encoder was away: its audio
+ *   with silence (`aresample=async`), its video with the last picture
+ *   where it sets a constant frame rate (the `fps` filter: a standard-rate
+ *   input, or `transcode.fps`; a variable-rate input keeps the gap). Each
+ *   event is logged at warn (at most one line a second). PTS follows DTS (the composition offset is in the tag body),
  *   so B-frames are no jump.
  * - The publisher's clock drift is taken out (see {@link ClockDrift}):
  *   each output timestamp moves with the publisher's clock against the
