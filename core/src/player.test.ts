@@ -14,9 +14,10 @@ const video = {} as HTMLVideoElement;
 /** Lets the store's microtask flush (and the events derived from it) run. */
 const settle = (): Promise<void> => Promise.resolve();
 
+/** A player on a fake engine; `autoplay` on unless `options` say otherwise (most tests watch playback). */
 function setup(options: Omit<PlayerOptions<FakeEngine>, 'engine'> = {}, fakeOptions: FakeEngineOptions = {}) {
   const fake = new FakeEngine(fakeOptions);
-  const player = createPlayer({ ...options, engine: () => fake });
+  const player = createPlayer({ autoplay: true, ...options, engine: () => fake });
   return { fake, player };
 }
 
@@ -114,8 +115,9 @@ describe('createPlayer', () => {
     expect(player.getSnapshot()).toMatchObject({ status: 'stalled', stallCount: 2 });
   });
 
-  it('waits paused on the first frame without autoplay, and plays on play()', () => {
-    const { fake, player } = setup({ autoplay: false });
+  it('waits paused on the first frame without autoplay (the default, as for a <video>), and plays on play()', () => {
+    const fake = new FakeEngine();
+    const player = createPlayer({ engine: () => fake });
     player.attach(video);
     player.load(SRC);
     fake.ready();

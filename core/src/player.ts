@@ -53,8 +53,11 @@ export interface PlayerOptions<N = DashMediaPlayer> {
   /**
    * Start playing as soon as the first frame is ready. If the browser refuses
    * unmuted autoplay, the player mutes itself and starts anyway
-   * (`snapshot.muted` becomes `true`).
-   * @defaultValue `true`: a live player is there to play live
+   * (`snapshot.muted` becomes `true`). Without it, the player loads the
+   * stream and waits, paused on the first frame, for `play()`.
+   * @defaultValue `false`, as for a `<video>`: every llstream adapter
+   * (`<ll-player>`, `<LLPlayer>`, `<llstream-player>` and the hooks) has the
+   * same default, and pages ask for autoplay as they do for a video
    */
   autoplay?: boolean;
   /**
@@ -206,7 +209,7 @@ class LLPlayer<N> implements Player<N> {
   constructor(options: PlayerOptions<N>, createEngine: EngineFactory<N>) {
     const { targetLatency } = options;
     if (targetLatency !== undefined) assertTargetLatency(targetLatency);
-    this.#autoplay = options.autoplay ?? true;
+    this.#autoplay = options.autoplay ?? false;
     this.#muted = options.muted;
     this.#store = createSnapshotStore(
       initialSnapshot(targetLatency ?? DEFAULT_TARGET_LATENCY, targetLatency === undefined ? 'auto' : 'option'),

@@ -6,4 +6,4 @@
  *
  * @packageDocumentation
  */
-export { LLPlayerElement, MEDIA_EVENTS, type LLPlayerElementEventMap } from './ll-player-element.js';
+export { LLPlayerElement, MEDIA_EVENTS, USER_INACTIVE_MS, type LLPlayerElementEventMap } from './ll-player-element.js';

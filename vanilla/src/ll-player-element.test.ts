@@ -12,6 +12,18 @@ const SRC = 'http://origin.test/live/demo/manifest.mpd';
 /** Lets the player's microtask flush (snapshot listeners and events) run. */
 const settle = (): Promise<void> => Promise.resolve();
 
+/** Connects `element`; its player is created in the microtask after. */
+async function connect(element: HTMLElement): Promise<void> {
+  document.body.append(element);
+  await settle();
+}
+
+/** Disconnects `element`; its player is destroyed in the microtask after. */
+async function disconnect(element: HTMLElement): Promise<void> {
+  element.remove();
+  await settle();
+}
+
 /** An element whose players run on fake engines; `fakes` lists them in creation order. */
 function createElement(attributes: Record<string, string> = {}) {
   const fakes: FakeEngine[] = [];
@@ -40,7 +52,7 @@ afterEach(() => {
 });
 
 describe('LLPlayerElement', () => {
-  it('is registered as <ll-player> and renders a playsinline video part', () => {
+  it('is registered as <ll-player> and renders a playsinline video part', async () => {
     expect(customElements.get('ll-player')).toBe(LLPlayerElement);
     const { element } = createElement();
     expect(element).toBeInstanceOf(LLPlayerElement);
@@ -49,7 +61,7 @@ describe('LLPlayerElement', () => {
     expect(shadowPart(element, 'latency').getAttribute('aria-live')).toBe('off');
   });
 
-  it('reflects attributes as camelCase properties and back', () => {
+  it('reflects attributes as camelCase properties and back', async () => {
     const { element } = createElement();
     expect(element).toMatchObject({ src: '', targetLatency: null, muted: false, autoplay: false, controls: false });
     element.setAttribute('target-latency', '0.5');
@@ -76,31 +88,31 @@ describe('LLPlayerElement', () => {
     expect(element.video.hasAttribute('poster')).toBe(false);
   });
 
-  it('creates the player on connect with options from its attributes, and loads src', () => {
+  it('creates the player on connect with options from its attributes, and loads src', async () => {
     const { element, fakes } = createElement({ src: SRC, 'target-latency': '0.8', muted: '', autoplay: '' });
     expect(element.player).toBeNull();
-    document.body.append(element);
+    await connect(element);
     const [fake] = fakes;
     expect(element.player?.engine).toBe(fake);
     expect(fake).toMatchObject({ video: element.video, src: SRC, autoplay: true, muted: true, targetLatency: 0.8 });
     expect(element.player?.getSnapshot()).toMatchObject({ status: 'loading', src: SRC, targetLatency: 0.8, muted: true });
   });
 
-  it('passes playerOptions to the players it creates, with the options from its attributes', () => {
+  it('passes playerOptions to the players it creates, with the options from its attributes', async () => {
     const { element } = createElement({ src: SRC });
     // The automatic target starts at 0.5 s, inside [minLatency, maxLatency].
     element.playerOptions = { minLatency: 0.8, maxLatency: 2 };
-    document.body.append(element);
+    await connect(element);
     expect(element.player?.getSnapshot()).toMatchObject({ targetLatency: 0.8, targetLatencySource: 'auto' });
-    element.remove();
+    await disconnect(element);
     element.targetLatency = 0.4;
-    document.body.append(element);
+    await connect(element);
     expect(element.player?.getSnapshot()).toMatchObject({ targetLatency: 0.4, targetLatencySource: 'option' });
   });
 
-  it('forwards attribute changes to the player: reload on src, target latency, muted', () => {
+  it('forwards attribute changes to the player: reload on src, target latency, muted', async () => {
     const { element, fakes } = createElement({ src: SRC });
-    document.body.append(element);
+    await connect(element);
     const [fake] = fakes;
     element.src = 'http://origin.test/live/other/manifest.mpd';
     expect(fake?.src).toBe('http://origin.test/live/other/manifest.mpd');
@@ -114,19 +126,19 @@ describe('LLPlayerElement', () => {
     expect(element.muted).toBe(true);
   });
 
-  it('ignores an invalid target-latency attribute with a warning', () => {
+  it('ignores an invalid target-latency attribute with a warning', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { element, fakes } = createElement({ 'target-latency': 'fast' });
-    document.body.append(element);
+    await connect(element);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('target-latency="fast"'));
     expect(element.targetLatency).toBeNull();
     expect(fakes[0]?.targetLatency).toBe(DEFAULT_TARGET_LATENCY);
   });
 
-  it('reports a refused autoplay that fell back to muted through the muted property', () => {
+  it('reports a refused autoplay that fell back to muted through the muted property', async () => {
     const { element } = createElement({ src: SRC, autoplay: '' });
     element.engineFactory = () => new FakeEngine({ unmutedAutoplay: false });
-    document.body.append(element);
+    await connect(element);
     (element.player?.engine as FakeEngine).ready();
     expect(element.muted).toBe(true);
     expect(element.hasAttribute('muted')).toBe(false);
@@ -134,14 +146,14 @@ describe('LLPlayerElement', () => {
     expect(element.player?.getSnapshot().muted).toBe(false);
   });
 
-  it('re-dispatches statechange, latencychange and error as bubbling, composed CustomEvents', async () => {
+  it('re-dispatches statechange (first for the new player), latencychange and error as bubbling, composed CustomEvents', async () => {
     // A fixed target at the latency played, with buffer to spare: catch-up leaves the rate alone.
     const { element, fakes } = createElement({ src: SRC, autoplay: '', 'target-latency': '0.97' });
     const seen: CustomEvent[] = [];
     for (const type of ['statechange', 'latencychange', 'error']) {
       document.addEventListener(type, (event) => seen.push(event as CustomEvent));
     }
-    document.body.append(element);
+    await connect(element);
     const fake = fakes[0] as FakeEngine;
     await settle();
     fake.ready();
@@ -153,16 +165,56 @@ describe('LLPlayerElement', () => {
     fake.emit('error', failure);
     await settle();
 
-    expect(seen.map((event) => event.type)).toEqual(['statechange', 'statechange', 'latencychange', 'statechange', 'error']);
+    expect(seen.map((event) => event.type)).toEqual(['statechange', 'statechange', 'statechange', 'latencychange', 'statechange', 'error']);
     expect(seen.every((event) => event.bubbles && event.composed && event.target === element)).toBe(true);
-    expect(seen[1]?.detail).toMatchObject({ status: 'playing' });
-    expect(seen[2]?.detail).toEqual({ liveLatency: 0.97, targetLatency: 0.97 });
-    expect(seen[4]?.detail).toBe(failure);
+    expect(seen[0]?.detail).toMatchObject({ status: 'loading', src: SRC });
+    expect(seen[2]?.detail).toMatchObject({ status: 'playing' });
+    expect(seen[3]?.detail).toEqual({ liveLatency: 0.97, targetLatency: 0.97 });
+    expect(seen[5]?.detail).toBe(failure);
+  });
+
+  it('dispatches stall with the core\'s StallInfo when playback stalls', async () => {
+    const { element, fakes } = createElement({ src: SRC, autoplay: '' });
+    const stalls: CustomEvent[] = [];
+    element.addEventListener('stall', (event) => stalls.push(event));
+    await connect(element);
+    const fake = fakes[0] as FakeEngine;
+    fake.ready();
+    fake.liveLatency = 0.6;
+    await sample();
+    fake.emit('waiting');
+    await settle();
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0]).toMatchObject({ bubbles: true, composed: true, detail: { stallCount: 1, liveLatency: 0.6 } });
+  });
+
+  it('keeps its player when moved in the document (disconnected and connected in one task)', async () => {
+    const { element, fakes } = createElement({ src: SRC });
+    await connect(element);
+    const player = element.player;
+    const box = document.createElement('div');
+    document.body.append(box);
+    box.append(element);
+    await settle();
+    expect(element.player).toBe(player);
+    expect(fakes).toHaveLength(1);
+    expect(fakes[0]?.destroyed).toBe(false);
+  });
+
+  it('slots its children over the video, under the control bar', async () => {
+    const { element } = createElement({ controls: '' });
+    const badge = document.createElement('span');
+    badge.textContent = 'Sponsored';
+    element.append(badge);
+    await connect(element);
+    const slot = element.shadowRoot?.querySelector('slot') as HTMLSlotElement;
+    expect(slot.assignedElements()).toEqual([badge]);
+    expect(badge.checkVisibility()).toBe(true);
   });
 
   it('updates the latency readout and the status text from the snapshot', async () => {
     const { element, fakes } = createElement({ src: SRC, autoplay: '' });
-    document.body.append(element);
+    await connect(element);
     const fake = fakes[0] as FakeEngine;
     const latency = shadowPart(element, 'latency');
     const status = shadowPart(element, 'status');
@@ -185,23 +237,23 @@ describe('LLPlayerElement', () => {
     expect(statusText.textContent).toBe('Error: The MPD could not be parsed.');
   });
 
-  it('destroys the player on disconnect and creates a new one on reconnect', () => {
+  it('destroys the player on disconnect and creates a new one on reconnect', async () => {
     const { element, fakes } = createElement({ src: SRC });
-    document.body.append(element);
+    await connect(element);
     const first = fakes[0] as FakeEngine;
-    element.remove();
+    await disconnect(element);
     expect(first.destroyed).toBe(true);
     expect(first.listenerCount()).toBe(0);
     expect(element.player).toBeNull();
     expect(vi.getTimerCount()).toBe(0);
-    document.body.append(element);
+    await connect(element);
     expect(fakes).toHaveLength(2);
     expect(fakes[1]?.src).toBe(SRC);
   });
 
-  it('starts over with an idle player when src is removed', () => {
+  it('starts over with an idle player when src is removed', async () => {
     const { element, fakes } = createElement({ src: SRC });
-    document.body.append(element);
+    await connect(element);
     element.removeAttribute('src');
     expect(fakes[0]?.destroyed).toBe(true);
     expect(element.player?.getSnapshot().status).toBe('idle');
@@ -213,7 +265,7 @@ describe('LLPlayerElement', () => {
 /** A connected, playing element with the default UI and a two-rendition, two-audio, one-subtitle stream. */
 async function playingWithUi(attributes: Record<string, string> = {}) {
   const { element, fakes } = createElement({ src: SRC, autoplay: '', controls: '', 'target-latency': '0.3', ...attributes });
-  document.body.append(element);
+  await connect(element);
   const fake = fakes[0] as FakeEngine;
   fake.emit('tracks', SAMPLE_TRACKS);
   fake.emit('selectionchange', { rendition: 'v720', audioTrack: 'a-en', textTrack: null });
@@ -236,9 +288,9 @@ const select = (element: LLPlayerElement, part: string) => shadowPart(element, p
 const optionLabels = (menu: HTMLSelectElement) => [...menu.options].map((option) => option.text);
 
 describe('LLPlayerElement as a media element', () => {
-  it('exposes paused, volume, currentTime, seekable and liveEdge from its video', () => {
+  it('exposes paused, volume, currentTime, seekable and liveEdge from its video', async () => {
     const { element } = createElement();
-    document.body.append(element);
+    await connect(element);
     expect(element.paused).toBe(true);
     expect(element.currentTime).toBe(0);
     expect(element.seekable.length).toBe(0);
@@ -269,14 +321,14 @@ describe('LLPlayerElement as a media element', () => {
     expect(element.qualities).toEqual(SAMPLE_TRACKS.renditions);
     expect(element.audioTracks).toEqual(SAMPLE_TRACKS.audioTracks);
     expect(element.textTracks).toEqual(SAMPLE_TRACKS.textTracks);
-    element.remove();
+    await disconnect(element);
     expect(element.latency).toBeNull();
     expect(element.qualities).toEqual([]);
   });
 
-  it('re-dispatches the video\'s media events on itself, not bubbling, as a <video> does', () => {
+  it('re-dispatches the video\'s media events on itself, not bubbling, as a <video> does', async () => {
     const { element } = createElement();
-    document.body.append(element);
+    await connect(element);
     const seen: Event[] = [];
     for (const type of ['playing', 'volumechange', 'timeupdate']) element.addEventListener(type, (event) => seen.push(event));
     const atDocument = vi.fn();
@@ -294,7 +346,7 @@ describe('LLPlayerElement as a media element', () => {
 describe('LLPlayerElement default UI', () => {
   it('shows the control bar and latency readout only with the controls attribute; the status line always', async () => {
     const { element } = createElement({ src: SRC });
-    document.body.append(element);
+    await connect(element);
     await settle();
     expect(getComputedStyle(shadowPart(element, 'controls')).display).toBe('none');
     expect(getComputedStyle(shadowPart(element, 'latency')).display).toBe('none');
@@ -331,14 +383,14 @@ describe('LLPlayerElement default UI', () => {
     expect(element.volume).toBeCloseTo(0.4);
   });
 
-  it('offers "Go live" only when playback is over 0.5 s behind the target, and seeks to live', async () => {
+  it('shows a live badge that says "Go live" when playback is over 0.5 s behind the target, and seeks to live', async () => {
     const { element, fake } = await playingWithUi();
     const live = button(element, 'live-button');
-    expect(live.hidden).toBe(true);
+    expect([live.hidden, live.textContent, live.hasAttribute('data-behind')]).toEqual([false, 'Live', false]);
     fake.liveLatency = 1.2;
     vi.advanceTimersByTime(100);
     await settle();
-    expect(live.hidden).toBe(false);
+    expect([live.hidden, live.textContent, live.hasAttribute('data-behind')]).toEqual([false, 'Go live', true]);
     live.click();
     expect(fake.seeks).toHaveLength(1);
     expect(fake.seeks[0]).toBeCloseTo(0.9);
@@ -369,7 +421,7 @@ describe('LLPlayerElement default UI', () => {
 
   it('hides menus the stream has nothing to choose in', async () => {
     const { element, fakes } = createElement({ src: SRC, controls: '' });
-    document.body.append(element);
+    await connect(element);
     fakes[0]?.emit('tracks', { renditions: SAMPLE_TRACKS.renditions.slice(0, 1), audioTracks: SAMPLE_TRACKS.audioTracks.slice(0, 1), textTracks: [] });
     await settle();
     expect(['quality-menu', 'audio-menu', 'text-menu'].map((part) => select(element, part).hidden)).toEqual([true, true, true]);
@@ -413,6 +465,44 @@ describe('LLPlayerElement keyboard and focus', () => {
     expect(fake.paused).toBe(false);
   });
 
+  it('answers arrow up/down (volume), c (subtitles off and back on) and i (picture in picture)', async () => {
+    const { element, fake } = await playingWithUi();
+    element.focus();
+    element.volume = 0.5;
+    await userEvent.keyboard('{ArrowUp}');
+    expect(element.volume).toBeCloseTo(0.55);
+    await userEvent.keyboard('{ArrowDown}{ArrowDown}');
+    expect(element.volume).toBeCloseTo(0.45);
+    await userEvent.keyboard('c');
+    expect(fake.textTrack).toBe(SAMPLE_TRACKS.textTracks[0]?.id);
+    // The engine reports the switch, as dash.js does.
+    fake.emit('selectionchange', { rendition: 'v720', audioTrack: 'a-en', textTrack: fake.textTrack });
+    await settle();
+    await userEvent.keyboard('c');
+    expect(fake.textTrack).toBeNull();
+    const pip = vi.spyOn(element.video, 'requestPictureInPicture').mockResolvedValue({} as PictureInPictureWindow);
+    await userEvent.keyboard('i');
+    expect(pip).toHaveBeenCalledTimes(document.pictureInPictureEnabled ? 1 : 0);
+  });
+
+  it('fades the control bar out after 3 s of rest while playing, and back in on pointer movement', async () => {
+    const { element } = await playingWithUi();
+    const controls = shadowPart(element, 'controls');
+    element.dispatchEvent(new PointerEvent('pointermove'));
+    vi.advanceTimersByTime(2900);
+    expect(element.hasAttribute('user-inactive')).toBe(false);
+    vi.advanceTimersByTime(200);
+    expect(element.hasAttribute('user-inactive')).toBe(true);
+    expect(getComputedStyle(controls).pointerEvents).toBe('none');
+    element.dispatchEvent(new PointerEvent('pointermove'));
+    expect(element.hasAttribute('user-inactive')).toBe(false);
+    // Paused, the bar stays.
+    element.pause();
+    await settle();
+    vi.advanceTimersByTime(5000);
+    expect(element.hasAttribute('user-inactive')).toBe(false);
+  });
+
   it('takes focus in the page\'s tab order, then walks the controls in order with a visible focus ring', async () => {
     vi.useRealTimers();
     const before = document.createElement('button');
@@ -420,7 +510,7 @@ describe('LLPlayerElement keyboard and focus', () => {
     document.body.append(before);
     const { element } = await (async () => {
       const { element, fakes } = createElement({ src: SRC, controls: '' });
-      document.body.append(element);
+      await connect(element);
       fakes[0]?.emit('tracks', SAMPLE_TRACKS);
       await settle();
       return { element };

@@ -9,17 +9,24 @@ import {
   type PlayerOptions,
   type PlayerSnapshot,
   type Rendition,
+  type StallInfo,
   type TextTrack,
 } from '@llstream/core';
 import { goLive, overlayState, type OverlayPicker } from '@llstream/core/ui';
 import { createTemplate, icon } from './ll-player-template.js';
 
-/** The events `<ll-player>` dispatches besides the re-dispatched media events (these three: `bubbles: true, composed: true`). */
+/** The player's events `<ll-player>` dispatches besides the re-dispatched media events (all `bubbles: true, composed: true`). */
 export interface LLPlayerElementEventMap extends Omit<HTMLElementEventMap, 'error'> {
-  /** The player's snapshot changed (status, latency, buffer, ...); `detail` is the new snapshot. */
+  /**
+   * The player's snapshot changed (status, latency, buffer, ...); `detail` is
+   * the new snapshot. Also dispatched once when the element creates a player,
+   * with its first snapshot, so `player` is set when the first one arrives.
+   */
   statechange: CustomEvent<PlayerSnapshot>;
   /** Live latency or target latency changed (seconds). */
   latencychange: CustomEvent<LatencyChange>;
+  /** Playback stalled (a rebuffer); `detail.stallCount` counts them since the last load. */
+  stall: CustomEvent<StallInfo>;
   /** A failure stopped playback; `detail.code` says what kind. */
   error: CustomEvent<PlayerError>;
 }
@@ -45,6 +52,23 @@ function playerEvent<T>(type: string, detail: T): CustomEvent<T> {
 function mediaEvent(event: Event): Event {
   return new Event(event.type);
 }
+
+/**
+ * How long, in milliseconds, the pointer and keyboard may rest while playing
+ * before the control bar fades out (YouTube's and media-chrome's players hide
+ * theirs after 2-3 s).
+ */
+export const USER_INACTIVE_MS = 3000;
+
+/** The player's events the element dispatches, by their names in the core's event map. */
+const PLAYER_EVENTS = ['statechange', 'latencychange', 'stall', 'error'] as const;
+
+/**
+ * The base class: `HTMLElement` in a browser, an empty class where there is
+ * no DOM (server rendering imports this module to render `<ll-player>` as
+ * markup; nothing is defined or constructed there).
+ */
+const ElementBase: typeof HTMLElement = typeof HTMLElement === 'undefined' ? (class {} as typeof HTMLElement) : HTMLElement;
 
 /** A `target-latency` attribute value in seconds, or `null` when absent or not a number > 0. */
 function parseTargetLatency(value: string | null): number | null {
@@ -79,28 +103,38 @@ function renderPicker(select: HTMLSelectElement, picker: OverlayPicker | null): 
  * around a `<video>`) that behaves like a media element, with a default UI
  * for live video.
  *
- * The player is created when the element is connected and destroyed when it
- * is disconnected. `player` gives the full core API.
+ * This is the one default UI of llstream: React's `<LLPlayer>` and Angular's
+ * `<llstream-player>` render this element.
+ *
+ * The player is created in the microtask after the element is connected (so
+ * properties a framework sets right after inserting the element, such as
+ * `engineFactory` and `playerOptions`, are read) and destroyed in the
+ * microtask after it is disconnected, unless it was connected again by then
+ * (a move in the document keeps its player). `player` gives the full core API.
+ * Children of the element are slotted over the video: a page's own overlay.
  *
  * @tagname ll-player
  *
  * Keyboard, while focus is in the element and not on a control: `k` or space
- * plays/pauses, `m` mutes, `f` toggles full screen, `l` goes live.
+ * plays/pauses, `m` mutes, arrow up/down change the volume by 5 %, `c` turns
+ * subtitles on and off, `f` toggles full screen, `i` picture in picture,
+ * `l` goes live.
  *
  * @attr {string} src - The MPD URL; changing it loads the new stream, removing it stops playback.
  * @attr {number} target-latency - A fixed target latency in seconds (> 0); absent: the automatic target (the lowest latency delivery sustains).
  * @attr {boolean} muted - Mute audio.
- * @attr {boolean} autoplay - Play as soon as possible; read when the player is created (on connect).
- * @attr {boolean} controls - Show the default UI (control bar and latency readout). Without it, only the video and the status line show: drive the element from your own controls.
+ * @attr {boolean} autoplay - Play as soon as possible (off by default, as for a `<video>`); read when the player is created (on connect).
+ * @attr {boolean} controls - Show the default UI (control bar and latency readout; off by default, as for a `<video>`). Without it, only the video and the status line show: drive the element from your own controls.
  * @attr {string} poster - Image shown before the first frame (the video's `poster`).
  *
- * @fires statechange - `CustomEvent<PlayerSnapshot>`: the player's snapshot changed.
+ * @fires statechange - `CustomEvent<PlayerSnapshot>`: the player's snapshot changed (and once when a player is created).
  * @fires latencychange - `CustomEvent<LatencyChange>`: live or target latency changed (seconds).
+ * @fires stall - `CustomEvent<StallInfo>`: playback stalled (a rebuffer).
  * @fires error - `CustomEvent<PlayerError>`: a failure stopped playback.
  * @fires playing - and the other {@link MEDIA_EVENTS} of the inner video, as plain non-bubbling `Event`s.
  *
  * @csspart video - The `<video>`.
- * @csspart latency - The latency readout (top right, below the capture-time strip).
+ * @csspart latency - The latency readout (top right).
  * @csspart status - The status line (loading, buffering, paused, offline, error) with its retry button.
  * @csspart status-text - The status line's text.
  * @csspart retry-button - "Retry", shown when the stream is offline or failed.
@@ -108,7 +142,7 @@ function renderPicker(select: HTMLSelectElement, picker: OverlayPicker | null): 
  * @csspart play-button - Play/pause.
  * @csspart mute-button - Mute/unmute.
  * @csspart volume - The volume slider (0–1).
- * @csspart live-button - "Go live", shown when playback is over 0.5 s behind the target or paused.
+ * @csspart live-button - The live badge: "Live" at the target latency, "Go live" (with `data-behind`) when playback is over 0.5 s behind it or paused; either way a click seeks to live.
  * @csspart quality-menu - The rendition picker (streams with two renditions or more).
  * @csspart audio-menu - The audio track picker (two tracks or more).
  * @csspart text-menu - The subtitle picker (streams with subtitles).
@@ -122,8 +156,10 @@ function renderPicker(select: HTMLSelectElement, picker: OverlayPicker | null): 
  * @cssprop [--ll-player-accent=#e8413c] - The live dot and the volume slider.
  * @cssprop [--ll-player-focus-ring=#4da3ff] - Outline of the focused control.
  * @cssprop [--ll-player-overlay-background=rgb(0 0 0 / 0.65)] - Behind the readout, status and menus.
+ *
+ * @slot - Over the video, under the control bar: a page's own overlay (position it inside the element, which is `position: relative`).
  */
-export class LLPlayerElement extends HTMLElement {
+export class LLPlayerElement extends ElementBase {
   /** The tag name `define` registers. */
   static readonly tagName = 'll-player';
   /** Attributes whose changes reach the player (see the class description). */
@@ -152,6 +188,9 @@ export class LLPlayerElement extends HTMLElement {
   #video: HTMLVideoElement;
   #parts: Record<string, HTMLElement> = {};
   #abort: AbortController | null = null;
+  #inactiveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The subtitle track `c` turns back on: the last one shown. */
+  #lastTextTrack: string | null = null;
 
   constructor() {
     super();
@@ -318,11 +357,22 @@ export class LLPlayerElement extends HTMLElement {
   connectedCallback(): void {
     // Focusable like a <video controls>, for the keyboard shortcuts; a page's own tabindex wins.
     if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
-    if (!this.#player) this.#createPlayer();
+    queueMicrotask(() => {
+      if (this.isConnected && !this.#player) this.#createPlayer();
+    });
   }
 
   disconnectedCallback(): void {
+    queueMicrotask(() => {
+      if (!this.isConnected) this.#destroyPlayer();
+    });
+  }
+
+  #destroyPlayer(): void {
     this.#abort?.abort();
+    this.#abort = null;
+    clearTimeout(this.#inactiveTimer);
+    this.removeAttribute('user-inactive');
     this.#player?.destroy();
     this.#player = null;
   }
@@ -357,18 +407,29 @@ export class LLPlayerElement extends HTMLElement {
     const player: Player<unknown> = this.engineFactory ? createPlayer({ ...options, engine: this.engineFactory }) : createPlayer(options);
     this.#player = player;
     player.subscribe((snapshot) => this.#render(snapshot));
-    player.on('statechange', (snapshot) => this.#dispatch('statechange', snapshot));
-    player.on('latencychange', (change) => this.#dispatch('latencychange', change));
-    player.on('error', (error) => this.#dispatch('error', error));
+    for (const type of PLAYER_EVENTS) player.on(type, (detail) => this.dispatchEvent(playerEvent(type, detail)));
     this.#abort = new AbortController();
     const signal = this.#abort.signal;
     document.addEventListener('fullscreenchange', () => this.#renderFullscreen(), { signal });
+    for (const type of ['pointermove', 'pointerdown', 'keydown', 'focusin'] as const) this.addEventListener(type, () => this.#userActive(), { signal });
     player.attach(this.#video);
     if (this.src) player.load(this.src);
     // Listeners hear of these first changes in a microtask; the first paint should not wait for it.
     this.#render(player.getSnapshot());
     this.#renderVolume();
     this.#renderFullscreen();
+    this.dispatchEvent(playerEvent('statechange', player.getSnapshot()));
+  }
+
+  /** Shows the control bar, and hides it again after {@link USER_INACTIVE_MS} of rest while playing. */
+  #userActive(): void {
+    this.removeAttribute('user-inactive');
+    clearTimeout(this.#inactiveTimer);
+    this.#inactiveTimer = setTimeout(() => {
+      // A control in use (a menu open, the slider held) keeps the bar.
+      const focused = this.shadowRoot?.activeElement;
+      if (this.#player?.getSnapshot().status === 'playing' && (!focused || focused === this.#video)) this.setAttribute('user-inactive', '');
+    }, USER_INACTIVE_MS);
   }
 
   #loadSource(): void {
@@ -378,7 +439,7 @@ export class LLPlayerElement extends HTMLElement {
       return;
     }
     // No source: start over with an idle player, as a <video> without src shows nothing.
-    this.disconnectedCallback();
+    this.#destroyPlayer();
     this.#createPlayer();
   }
 
@@ -408,13 +469,30 @@ export class LLPlayerElement extends HTMLElement {
       k: () => this.#togglePlay(),
       ' ': () => this.#togglePlay(),
       m: () => (this.muted = !this.muted),
+      arrowup: () => this.#stepVolume(0.05),
+      arrowdown: () => this.#stepVolume(-0.05),
+      c: () => this.#toggleSubtitles(),
       f: () => void this.#toggleFullscreen(),
+      i: () => void this.#togglePictureInPicture(),
       l: () => this.#player && goLive(this.#player),
     };
     const action = actions[event.key.toLowerCase()];
     if (!action) return;
     event.preventDefault();
     action();
+  }
+
+  #stepVolume(step: number): void {
+    this.volume = Math.min(1, Math.max(0, Math.round((this.volume + step) * 100) / 100));
+    if (step > 0 && this.muted) this.muted = false;
+  }
+
+  /** Subtitles off, or back on: the last track shown, else the first. */
+  #toggleSubtitles(): void {
+    const snapshot = this.#player?.getSnapshot();
+    if (!snapshot || snapshot.textTracks.length === 0) return;
+    const next = snapshot.textTrack !== null ? null : snapshot.textTracks.some((t) => t.id === this.#lastTextTrack) ? this.#lastTextTrack : snapshot.textTracks[0]!.id;
+    this.#player?.setTextTrack(next);
   }
 
   #togglePlay(): void {
@@ -430,7 +508,7 @@ export class LLPlayerElement extends HTMLElement {
 
   async #togglePictureInPicture(): Promise<void> {
     if (document.pictureInPictureElement === this.#video) await document.exitPictureInPicture();
-    else await this.#video.requestPictureInPicture();
+    else if (document.pictureInPictureEnabled) await this.#video.requestPictureInPicture();
   }
 
   #render(snapshot: PlayerSnapshot): void {
@@ -441,8 +519,13 @@ export class LLPlayerElement extends HTMLElement {
     setText(parts['status-text'], overlay.statusText ?? '');
     setHidden(parts['retry-button'], snapshot.status !== 'error' && snapshot.status !== 'offline');
     parts['status']?.toggleAttribute('data-empty', overlay.statusText === null);
-    setHidden(parts['live-button'], !overlay.behindLive);
+    const live = parts['live-button'] as HTMLElement;
+    setHidden(live, !overlay.behindLive && snapshot.status !== 'playing' && snapshot.status !== 'stalled');
+    setText(live, overlay.behindLive ? 'Go live' : 'Live');
+    live.toggleAttribute('data-behind', overlay.behindLive);
+    if (snapshot.textTrack !== null) this.#lastTextTrack = snapshot.textTrack;
     const playing = snapshot.status !== 'paused' && snapshot.status !== 'idle';
+    if (!playing) this.removeAttribute('user-inactive');
     this.#setButton('play-button', playing ? 'Pause' : 'Play', playing ? 'pause' : 'play');
     this.#setButton('mute-button', snapshot.muted ? 'Unmute' : 'Mute', snapshot.muted ? 'muted' : 'volume');
     renderPicker(parts['quality-menu'] as HTMLSelectElement, overlay.quality);
@@ -464,11 +547,7 @@ export class LLPlayerElement extends HTMLElement {
 
   #renderFullscreen(): void {
     const full = document.fullscreenElement === this;
-    (this.#parts['fullscreen-button'] as HTMLElement).setAttribute('aria-label', full ? 'Exit full screen' : 'Full screen');
-  }
-
-  #dispatch<K extends 'statechange' | 'latencychange' | 'error'>(type: K, detail: LLPlayerElementEventMap[K]['detail']): void {
-    this.dispatchEvent(playerEvent(type, detail));
+    this.#setButton('fullscreen-button', full ? 'Exit full screen' : 'Full screen', full ? 'exitFullscreen' : 'fullscreen');
   }
 
   override addEventListener<K extends keyof LLPlayerElementEventMap>(

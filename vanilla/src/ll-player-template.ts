@@ -1,7 +1,9 @@
 /**
- * The shadow DOM of `<ll-player>`: the video, the latency readout, the status
- * line with its retry button, and the control bar. Every piece is a `part`
- * (see the element's `@csspart` list) and takes its colours from
+ * The shadow DOM of `<ll-player>`, the one default UI of every llstream
+ * adapter (React's `<LLPlayer>` and Angular's `<llstream-player>` render this
+ * element): the video, the latency readout, the status line with its retry
+ * button, the control bar, and a slot for the page's own overlay. Every piece
+ * is a `part` (see the element's `@csspart` list) and takes its colours from
  * `--ll-player-*` custom properties.
  */
 
@@ -13,6 +15,7 @@ const ICONS = {
   muted: 'M3 9v6h4l5 5V4L7 9H3zm13.6 3 2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4z',
   pip: 'M19 7h-8v6h8V7zm2-4H3a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h18a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 16H3V5h18v14z',
   fullscreen: 'M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z',
+  exitFullscreen: 'M5 16h3v3h2v-5H5v2zm3-8H5v2h5V5H8v3zm6 11h2v-3h3v-2h-5v5zm2-11V5h-2v5h5V8h-3z',
 } as const;
 
 /** The inline SVG for `name`, hidden from assistive technology (the button carries the name). */
@@ -20,9 +23,11 @@ export function icon(name: keyof typeof ICONS): string {
   return `<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="${ICONS[name]}"/></svg>`;
 }
 
-// The latency readout sits top right, below the test pattern's capture-time
-// strip (the top 32 of 720 rows), which stays readable. Comments stay out of
-// the CSS text: it ships as a string, unminified.
+// The latency readout sits top right; a page whose pictures carry something
+// there moves it with ::part(latency). The control bar fades out after
+// USER_INACTIVE_MS without the pointer or keyboard while playing
+// ([user-inactive] on the host). Comments stay out of the CSS text: it ships
+// as a string, unminified.
 const STYLES = `
 :host {
   display: block;
@@ -46,7 +51,7 @@ video { display: block; width: 100%; height: 100%; object-fit: contain; }
   text-shadow: 0 1px 1px #000;
   font-variant-numeric: tabular-nums;
 }
-[part='latency'] { top: calc(100% * 32 / 720 + 6px); right: 8px; pointer-events: none; }
+[part='latency'] { top: 8px; right: 8px; pointer-events: none; }
 [part='status'] {
   left: 50%; top: 50%; transform: translate(-50%, -50%);
   display: flex; flex-direction: column; align-items: center; gap: 8px;
@@ -58,7 +63,10 @@ video { display: block; width: 100%; height: 100%; object-fit: contain; }
   display: flex; align-items: center; gap: 4px;
   padding: 24px 8px 6px;
   background: linear-gradient(transparent, rgb(0 0 0 / 0.7));
+  transition: opacity 0.25s;
 }
+:host([user-inactive]) { cursor: none; }
+:host([user-inactive]) [part~='controls'] { opacity: 0; pointer-events: none; }
 :host(:not([controls])) [part~='controls'], :host(:not([controls])) [part='latency'] { display: none; }
 .spacer { flex: 1; }
 button, select, input { font: inherit; color: inherit; }
@@ -79,6 +87,7 @@ input[type='range'] { width: 72px; accent-color: var(--_accent); }
 [part~='live-button']::before {
   content: ''; width: 8px; height: 8px; border-radius: 50%; background: var(--_accent);
 }
+[part~='live-button'][data-behind]::before { background: currentColor; opacity: 0.6; }
 [part~='retry-button'] { border: 1px solid currentColor; padding: 0 12px; }
 :focus-visible { outline: 2px solid var(--_focus); outline-offset: 2px; }
 [hidden] { display: none !important; }
@@ -99,13 +108,14 @@ export function createTemplate(): HTMLTemplateElement {
   <button type="button" part="play-button" aria-label="Play">${icon('play')}</button>
   <button type="button" part="mute-button" aria-label="Mute">${icon('volume')}</button>
   <input part="volume" type="range" min="0" max="1" step="0.05" value="1" aria-label="Volume">
-  <button type="button" part="live-button" hidden>Go live</button>
+  <button type="button" part="live-button" hidden>Live</button>
   <span class="spacer"></span>
   <select part="quality-menu" aria-label="Quality" hidden></select>
   <select part="audio-menu" aria-label="Audio track" hidden></select>
   <select part="text-menu" aria-label="Subtitles" hidden></select>
   <button type="button" part="pip-button" aria-label="Picture in picture" hidden>${icon('pip')}</button>
   <button type="button" part="fullscreen-button" aria-label="Full screen">${icon('fullscreen')}</button>
-</div>`;
+</div>
+<slot></slot>`;
   return template;
 }

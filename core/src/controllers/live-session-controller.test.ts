@@ -22,7 +22,7 @@ const fetchMock = vi.fn(async () => {
 
 function playing() {
   const fake = new FakeEngine();
-  const player = createPlayer({ engine: () => fake });
+  const player = createPlayer({ autoplay: true, engine: () => fake });
   player.attach(video);
   player.load(SRC);
   fake.emit('manifestloaded', { targetLatency: null, availabilityStartTime: Date.parse(FIRST), utcTiming: [] });
