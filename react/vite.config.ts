@@ -11,7 +11,7 @@ export default defineConfig({
     sourcemap: true,
     lib: { entry: { index: 'src/index.ts' }, formats: ['es'] },
     rolldownOptions: {
-      external: [/^react(\/.*)?$/, /^react-dom(\/.*)?$/, /^@llstream\/core(\/.*)?$/],
+      external: [/^react(\/.*)?$/, /^react-dom(\/.*)?$/, /^@llstream\/(core|vanilla)(\/.*)?$/],
     },
   },
 });

@@ -47,7 +47,7 @@ describe('React example app', () => {
     const page = await env.browser.context.newPage();
     await page.goto(`${preview.url}?src=${encodeURIComponent(`${env.origin.url}/live/demo/manifest.mpd`)}`);
     await exposeReactPlayer(page);
-    const m = await measureLatency(page, { selector: 'video', settleMs: 5000, durationMs: 20_000 });
+    const m = await measureLatency(page, { selector: 'll-player', settleMs: 5000, durationMs: 20_000 });
     console.log(`React example over 20 s: ${formatMeasurement(m)}`);
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/react-example.png' });
@@ -75,7 +75,7 @@ describe('React example app', () => {
         const published = (window as unknown as { __published: Array<[number, number | null]> }).__published;
         const now = performance.now();
         return {
-          text: document.querySelector('.ll-player__latency')?.textContent ?? '',
+          text: document.querySelector('ll-player')?.shadowRoot?.querySelector('[part="latency"]')?.textContent ?? '',
           recent: published.filter(([at]) => now - at <= 250).map(([, latency]) => latency),
         };
       });

@@ -6,13 +6,15 @@ import { exposeReactPlayer, startVitePreview, type PreviewServer } from '../fres
 import { waitForSteadyStream } from '../src/config.js';
 import { useOriginAndBrowser } from '../src/fixture.js';
 import { freePort } from '../src/origin.js';
+import { expectDefaultControls } from '../src/default-ui.js';
 import { formatMeasurement, measureLatency } from '../src/measure.js';
 
 // Done-when for @llstream/react: what a user does with the README. A fresh
 // create-vite React app installs the packed tarballs of @llstream/core and
 // @llstream/react, gets the README's usage as its App, is built and served as
 // static files, and plays the real origin's demo stream in headless Chromium
-// well under 1 s glass-to-glass (p50), read from the capture-time strip.
+// well under 1 s glass-to-glass (p50), read from the capture-time strip, with
+// <ll-player>'s default UI (the same controls, by accessible name).
 describe('a fresh Vite React app with the packed @llstream/react', () => {
   let originPort: number;
   let app: FreshReactApp | undefined;
@@ -54,7 +56,7 @@ describe('a fresh Vite React app with the packed @llstream/react', () => {
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(preview.url);
     await exposeReactPlayer(page);
-    const m = await measureLatency(page, { selector: 'video', settleMs: 5000, durationMs: 20_000 });
+    const m = await measureLatency(page, { selector: 'll-player', settleMs: 5000, durationMs: 20_000 });
     console.log(`fresh React app over 20 s: ${formatMeasurement(m)}; target ${String(m.snapshot.targetLatency)} s`);
 
     expect(errors).toEqual([]);
@@ -65,6 +67,8 @@ describe('a fresh Vite React app with the packed @llstream/react', () => {
     expect(m.estimateError.p95).toBeLessThan(100);
     expect(m.snapshot).toMatchObject({ status: 'playing', targetLatencySource: 'auto' });
     await expect(page.getByText(/^Latency \d+\.\d+ s · target/).textContent()).resolves.toBeTruthy();
+    // The one default UI, as <ll-player> shows it, found by accessible name.
+    await expectDefaultControls(page);
     await page.close();
   });
 
@@ -88,7 +92,7 @@ describe('a fresh Vite React app with the packed @llstream/react', () => {
     await page.goto(preview.url);
     await exposeReactPlayer(page);
     // 8 s: the automatic target starts at 0.5 s and walks down only after 3 s of steady delivery.
-    const m = await measureLatency(page, { selector: 'video', settleMs: 8000, durationMs: 10_000 });
+    const m = await measureLatency(page, { selector: 'll-player', settleMs: 8000, durationMs: 10_000 });
     console.log(`fresh React 18 app over 10 s: ${formatMeasurement(m)}; target ${String(m.snapshot.targetLatency)} s`);
 
     expect(errors).toEqual([]);
@@ -98,6 +102,7 @@ describe('a fresh Vite React app with the packed @llstream/react', () => {
     expect(m.glassToGlass.p50).toBeLessThan(1000);
     expect(m.estimateError.p95).toBeLessThan(100);
     expect(m.snapshot).toMatchObject({ status: 'playing' });
+    await expectDefaultControls(page);
     await page.close();
   });
 });

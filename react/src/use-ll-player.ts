@@ -19,7 +19,7 @@ export interface UseLLPlayerOptions extends Omit<PlayerOptions<unknown>, 'target
    * also mutes itself when the browser refuses unmuted autoplay (`state.muted`).
    */
   muted?: boolean;
-  /** Play as soon as the first frame is ready. @defaultValue `true` (the core's default) */
+  /** Play as soon as the first frame is ready. @defaultValue `false` (the core's default, as for a `<video>`) */
   autoPlay?: boolean;
 }
 

@@ -110,6 +110,36 @@ describe('LLPlayerElement', () => {
     expect(element.player?.getSnapshot()).toMatchObject({ targetLatency: 0.4, targetLatencySource: 'option' });
   });
 
+  it('starts over with a new player when engineFactory or playerOptions change after it has one (server-rendered markup upgraded before a framework sets them)', async () => {
+    const { element, fakes } = createElement({ src: SRC });
+    await connect(element);
+    const first = element.player;
+    element.playerOptions = { minLatency: 0.8 };
+    expect(fakes).toHaveLength(2);
+    expect(fakes[0]?.destroyed).toBe(true);
+    expect(element.player).not.toBe(first);
+    expect(fakes[1]?.src).toBe(SRC);
+    expect(element.player?.getSnapshot().targetLatency).toBe(0.8);
+    // The same options again, in a new object: nothing to do.
+    element.playerOptions = { minLatency: 0.8 };
+    expect(fakes).toHaveLength(2);
+    const replacement = new FakeEngine();
+    element.engineFactory = () => replacement;
+    expect(element.player?.engine).toBe(replacement);
+    expect(replacement.src).toBe(SRC);
+  });
+
+  it('takes null and undefined for its properties as "absent", as frameworks unset them', async () => {
+    const { element } = createElement({ src: SRC, muted: '', autoplay: '', controls: '', poster: 'p.jpg', 'target-latency': '1' });
+    for (const name of ['src', 'muted', 'autoplay', 'controls', 'poster', 'targetLatency'] as const) {
+      (element as unknown as Record<string, unknown>)[name] = undefined;
+    }
+    expect(['src', 'muted', 'autoplay', 'controls', 'poster', 'target-latency'].filter((name) => element.hasAttribute(name))).toEqual([]);
+    element.muted = true;
+    element.muted = null as unknown as boolean;
+    expect(element.muted).toBe(false);
+  });
+
   it('forwards attribute changes to the player: reload on src, target latency, muted', async () => {
     const { element, fakes } = createElement({ src: SRC });
     await connect(element);

@@ -165,25 +165,8 @@ export class LLPlayerElement extends ElementBase {
   /** Attributes whose changes reach the player (see the class description). */
   static readonly observedAttributes = ['src', 'target-latency', 'muted', 'autoplay', 'controls', 'poster'];
 
-  /**
-   * Replaces the playback engine of the players this element creates (tests
-   * pass `() => new FakeEngine()` from `@llstream/core/testing`). Set it
-   * before the element is connected.
-   * @defaultValue `null`: the dash.js engine
-   */
-  engineFactory: EngineFactory | null = null;
-
-  /**
-   * Further options of the players this element creates, for what has no
-   * attribute: the catch-up's playback-rate bounds (`minPlaybackRate`,
-   * `maxPlaybackRate`) and the automatic target's bounds (`minLatency`,
-   * `maxLatency`), in core's units and defaults (see `PlayerOptions`;
-   * `createPlayer` throws a `RangeError` naming a bad one). Read when a
-   * player is created: set it before the element is connected.
-   * @defaultValue `{}`
-   */
-  playerOptions: Omit<PlayerOptions, 'engine' | 'targetLatency' | 'autoplay' | 'muted'> = {};
-
+  #engineFactory: EngineFactory | null = null;
+  #playerOptions: Omit<PlayerOptions, 'engine' | 'targetLatency' | 'autoplay' | 'muted'> = {};
   #player: Player<unknown> | null = null;
   #video: HTMLVideoElement;
   #parts: Record<string, HTMLElement> = {};
@@ -204,6 +187,51 @@ export class LLPlayerElement extends ElementBase {
   }
 
   /**
+   * Replaces the playback engine of the players this element creates (tests
+   * pass `() => new FakeEngine()` from `@llstream/core/testing`). Set it
+   * before the element is connected, or in the same task; set later, the
+   * element starts over with a new player (and loads `src` again).
+   * @defaultValue `null`: the dash.js engine
+   */
+  get engineFactory(): EngineFactory | null {
+    return this.#engineFactory;
+  }
+
+  set engineFactory(factory: EngineFactory | null | undefined) {
+    if (this.#engineFactory === (factory ?? null)) return;
+    this.#engineFactory = factory ?? null;
+    this.#restart();
+  }
+
+  /**
+   * Further options of the players this element creates, for what has no
+   * attribute: the catch-up's playback-rate bounds (`minPlaybackRate`,
+   * `maxPlaybackRate`) and the automatic target's bounds (`minLatency`,
+   * `maxLatency`), in core's units and defaults (see `PlayerOptions`).
+   * Set it before the element is connected, or in the same task; set later
+   * (to other values), the element starts over with a new player.
+   * @throws RangeError from `createPlayer`, naming a bad option, when the player is created.
+   * @defaultValue `{}`
+   */
+  get playerOptions(): Omit<PlayerOptions, 'engine' | 'targetLatency' | 'autoplay' | 'muted'> {
+    return this.#playerOptions;
+  }
+
+  set playerOptions(options: Omit<PlayerOptions, 'engine' | 'targetLatency' | 'autoplay' | 'muted'> | null | undefined) {
+    const next = { ...(options ?? {}) };
+    if (JSON.stringify(next) === JSON.stringify(this.#playerOptions)) return;
+    this.#playerOptions = next;
+    this.#restart();
+  }
+
+  /** A new player for new creation options, if there is one already. */
+  #restart(): void {
+    if (!this.#player) return;
+    this.#destroyPlayer();
+    this.#createPlayer();
+  }
+
+  /**
    * The core player, or `null` while the element is disconnected.
    * `player.engine` is the dash.js `MediaPlayer` unless `engineFactory` replaced the engine.
    */
@@ -221,8 +249,9 @@ export class LLPlayerElement extends ElementBase {
     return this.getAttribute('src') ?? '';
   }
 
-  set src(value: string) {
-    this.setAttribute('src', value);
+  set src(value: string | null | undefined) {
+    if (value) this.setAttribute('src', value);
+    else this.removeAttribute('src');
   }
 
   /**
@@ -235,8 +264,8 @@ export class LLPlayerElement extends ElementBase {
     return parseTargetLatency(this.getAttribute('target-latency'));
   }
 
-  set targetLatency(seconds: number | null) {
-    if (seconds === null) {
+  set targetLatency(seconds: number | null | undefined) {
+    if (seconds === null || seconds === undefined) {
       this.removeAttribute('target-latency');
       return;
     }
@@ -249,7 +278,8 @@ export class LLPlayerElement extends ElementBase {
     return this.#player?.getSnapshot().muted ?? this.hasAttribute('muted');
   }
 
-  set muted(muted: boolean) {
+  set muted(muted: boolean | null | undefined) {
+    muted = Boolean(muted);
     this.toggleAttribute('muted', muted);
     // The attribute may already match while the player muted itself after a refused autoplay.
     this.#player?.setMuted(muted);
@@ -260,8 +290,8 @@ export class LLPlayerElement extends ElementBase {
     return this.hasAttribute('autoplay');
   }
 
-  set autoplay(autoplay: boolean) {
-    this.toggleAttribute('autoplay', autoplay);
+  set autoplay(autoplay: boolean | null | undefined) {
+    this.toggleAttribute('autoplay', Boolean(autoplay));
   }
 
   /** Whether the default UI shows (`controls` attribute). */
@@ -269,8 +299,8 @@ export class LLPlayerElement extends ElementBase {
     return this.hasAttribute('controls');
   }
 
-  set controls(controls: boolean) {
-    this.toggleAttribute('controls', controls);
+  set controls(controls: boolean | null | undefined) {
+    this.toggleAttribute('controls', Boolean(controls));
   }
 
   /** The image shown before the first frame (`poster` attribute); `''` when absent. */
@@ -278,8 +308,9 @@ export class LLPlayerElement extends ElementBase {
     return this.getAttribute('poster') ?? '';
   }
 
-  set poster(value: string) {
-    this.setAttribute('poster', value);
+  set poster(value: string | null | undefined) {
+    if (value) this.setAttribute('poster', value);
+    else this.removeAttribute('poster');
   }
 
   /** Whether playback is paused (the video's `paused`). */

@@ -67,7 +67,7 @@ export function trackResources(): ResourceTracker {
       const signal = typeof options === 'object' ? options.signal : undefined;
       if (!signal?.aborted) {
         keys.add(key);
-        if (signal) originals.addEventListener.call(signal, 'abort', () => keys.delete(key), { once: true });
+        signal?.addEventListener('abort', () => keys.delete(key), { once: true });
       }
     }
     originals.addEventListener.call(this, type, listener, options);

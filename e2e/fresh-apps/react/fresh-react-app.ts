@@ -40,7 +40,7 @@ export interface FreshReactApp {
 
 /**
  * Scaffolds `npm create vite -- --template react-ts` in a temp dir, packs the
- * built `@llstream/core` and `@llstream/react` with `npm pack`, installs the
+ * built `@llstream/core`, `@llstream/vanilla` and `@llstream/react` with `npm pack`, installs the
  * tarballs into the app, writes `app` as its `src/App.tsx`, and builds it
  * with the template's own `npm run build` (`tsc -b && vite build`). npm's
  * cache lives in the temp dir too, so nothing is kept between runs.
@@ -69,7 +69,7 @@ export async function createFreshReactApp(app: string): Promise<FreshReactApp> {
   const remove = () => rm(root, { recursive: true, force: true });
   try {
     const tarballs: string[] = [];
-    for (const pkg of ['core', 'react']) {
+    for (const pkg of ['core', 'vanilla', 'react']) {
       const out = await step(`pack ${pkg}`, 'npm', ['pack', '--json', '--pack-destination', root], join(repoRoot, pkg));
       const [{ filename }] = JSON.parse(out) as [{ filename: string }];
       tarballs.push(join(root, filename));

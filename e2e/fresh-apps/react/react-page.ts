@@ -50,15 +50,10 @@ export async function startVitePreview(viteBin: string, cwd: string, args: strin
 }
 
 /**
- * Makes a React page's player readable by the strip probe and `measureLatency`
- * (which read `element.video` and `element.player`): waits until the page put
- * its core player on `window.__llPlayer` (the `<LLPlayer>` ref), then hangs it
- * on the `<video>` as `player`. Measure with `{ selector: 'video' }` afterwards.
+ * Waits until a React page put its core player on `window.__llPlayer` (the
+ * `<LLPlayer>` ref). The strip probe and `measureLatency` read the rendered
+ * `<ll-player>` (`{ selector: 'll-player' }`), which carries `video` and `player`.
  */
 export async function exposeReactPlayer(page: Page): Promise<void> {
   await page.waitForFunction(() => (window as { __llPlayer?: unknown }).__llPlayer, null, { timeout: 30_000 });
-  await page.evaluate(() => {
-    const video = document.querySelector('video') as HTMLVideoElement & { player?: unknown };
-    video.player = (window as { __llPlayer?: unknown }).__llPlayer;
-  });
 }

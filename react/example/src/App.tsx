@@ -35,7 +35,6 @@ export function App() {
         muted
         autoPlay
         controls
-        videoProps={{ 'aria-label': 'Live stream' }}
         ref={(player) => {
           window.__llPlayer = player;
         }}

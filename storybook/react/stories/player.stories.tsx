@@ -9,7 +9,7 @@ import { PlayerWithPanel } from '../components.tsx';
 const meta = {
   title: 'Player',
   component: LLPlayer,
-  args: { src: DEMO_SRC, muted: true, autoPlay: true },
+  args: { src: DEMO_SRC, muted: true, autoPlay: true, controls: true },
   decorators: [(Story) => <div style={{ maxWidth: 720 }}>{Story()}</div>],
 } satisfies Meta<typeof LLPlayer>;
 export default meta;
@@ -34,6 +34,7 @@ export const TargetLatency: StoryObj<LatencyArgs> = {
       src={DEMO_SRC}
       muted
       autoPlay
+      controls
       targetLatency={autoTarget ? null : targetLatency}
       {...bounds}
       chart

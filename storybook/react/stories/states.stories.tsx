@@ -6,7 +6,7 @@ import { MISSING_SRC, UNREACHABLE_SRC } from '../../shared/origin.ts';
 const meta = {
   title: 'States',
   component: LLPlayer,
-  args: { muted: true, autoPlay: true },
+  args: { muted: true, autoPlay: true, controls: true },
   decorators: [(Story) => <div style={{ maxWidth: 720 }}>{Story()}</div>],
 } satisfies Meta<typeof LLPlayer>;
 export default meta;

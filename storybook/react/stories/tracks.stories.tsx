@@ -8,7 +8,7 @@ import { PlayerWithPanel } from '../components.tsx';
 const meta = {
   title: 'Tracks',
   component: PlayerWithPanel,
-  args: { src: DEMO_SRC, muted: true, autoPlay: true },
+  args: { src: DEMO_SRC, muted: true, autoPlay: true, controls: true },
 } satisfies Meta<typeof LLPlayer>;
 export default meta;
 type Story = StoryObj<typeof meta>;

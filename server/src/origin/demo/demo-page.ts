@@ -42,6 +42,8 @@ export function renderDemoPage(options: DemoPageOptions): string {
   @media (max-width: 60rem) { main { grid-template-columns: minmax(0, 1fr); } }
   .video { background: #000; border: 1px solid var(--line); border-radius: .5rem; overflow: hidden; }
   ll-player { display: block; width: 100%; aspect-ratio: 16 / 9; }
+  /* The test pattern's capture-time strip is the top 32 of its 720 rows: the readout goes below it. */
+  ll-player::part(latency) { top: calc(100% * 32 / 720 + 6px); }
   .placeholder { display: grid; place-items: center; aspect-ratio: 16 / 9; color: var(--muted); padding: 1rem; text-align: center; }
   .panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: 1.25rem;
     container-type: inline-size; }
