@@ -1,7 +1,9 @@
 /**
  * Test helpers for code built on `@llstream/core` (the framework adapters'
  * tests use them): a scriptable engine that needs no browser and no stream,
- * and the adapter conformance suite every adapter runs.
+ * the adapter conformance suite every adapter runs, and the simulated chunked
+ * live stream the control law is tuned against (kept out of the main entry:
+ * pages that play streams never load it).
  *
  * @packageDocumentation
  */
@@ -20,3 +22,10 @@ export {
   type ServerRenderingHarness,
 } from './conformance.js';
 export { trackResources, type ResourceCounts, type ResourceTracker } from './resources.js';
+export {
+  simulateLive,
+  type BandwidthStep,
+  type SimulationOptions,
+  type SimulationResult,
+  type SimulationSample,
+} from './live-simulator.js';

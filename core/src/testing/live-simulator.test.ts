@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIVE_CONTROL } from './live-control.js';
+import { DEFAULT_LIVE_CONTROL } from '../control/live-control.js';
 import { simulateLive, type BandwidthStep, type SimulationResult, type SimulationSample } from './live-simulator.js';
 
 /** ../shared/bench/network-profiles.json, the benchmark's bandwidth patterns. */

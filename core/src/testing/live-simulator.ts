@@ -1,4 +1,4 @@
-import { DEFAULT_LIVE_CONTROL, LiveControlLoop, type LiveControlSettings } from './live-control.js';
+import { DEFAULT_LIVE_CONTROL, LiveControlLoop, type LiveControlSettings } from '../control/live-control.js';
 
 /** One step of a bandwidth profile (the shape of ../shared/bench/network-profiles.json). */
 export interface BandwidthStep {
