@@ -5,6 +5,7 @@ import { createPlayer, type PlayerOptions } from './player.js';
 import { PlayerError } from './player-error.js';
 import { DEFAULT_TARGET_LATENCY, LATENCY_SAMPLE_INTERVAL_MS } from './store/player-snapshot.js';
 import { FakeEngine, type FakeEngineOptions } from './testing/fake-engine.js';
+import { SAMPLE_TRACKS } from './testing/sample-tracks.js';
 
 const SRC = 'http://origin.test/live/demo/manifest.mpd';
 
@@ -286,6 +287,43 @@ describe('createPlayer', () => {
   it('exposes the engine object as the escape hatch', () => {
     const { fake, player } = setup();
     expect(player.engine).toBe(fake);
+  });
+
+  it('unload() releases the stream but keeps the player: idle, no src, no timer, and load() plays again', async () => {
+    const { fake, player } = setup({ targetLatency: 0.6 });
+    const onState = vi.fn();
+    player.on('statechange', onState);
+    player.attach(video);
+    player.load(SRC);
+    fake.emit('tracks', SAMPLE_TRACKS);
+    fake.ready();
+    fake.liveLatency = 0.6;
+    fake.bufferAhead = 0.4;
+    vi.advanceTimersByTime(100);
+    fake.emit('waiting');
+    expect(player.getSnapshot()).toMatchObject({ status: 'stalled', stallCount: 1, liveLatency: 0.6 });
+
+    player.unload();
+    expect(fake.unloadCount).toBe(1);
+    expect(player.getSnapshot()).toMatchObject({
+      status: 'idle',
+      src: null,
+      stallCount: 0,
+      liveLatency: null,
+      renditions: [],
+      targetLatency: 0.6,
+      targetLatencySource: 'option',
+    });
+    expect(vi.getTimerCount()).toBe(0);
+    await settle();
+    expect(onState).toHaveBeenLastCalledWith(expect.objectContaining({ status: 'idle' }));
+
+    player.load(SRC);
+    fake.ready();
+    expect(player.getSnapshot()).toMatchObject({ status: 'playing', src: SRC });
+    player.destroy();
+    player.unload();
+    expect(fake.unloadCount).toBe(1);
   });
 
   it('releases the engine, its timer and every listener on destroy(), and is idempotent', async () => {

@@ -145,6 +145,16 @@ export interface Player<N = DashMediaPlayer> extends ReadableStore<PlayerSnapsho
    */
   on<K extends keyof PlayerEventMap>(type: K, listener: (payload: PlayerEventMap[K]) => void): Unsubscribe;
   /**
+   * Stops playback and releases the stream (dash.js's `MediaPlayer` and its
+   * MediaSource, the latency sampling, manifest watching and clock
+   * re-synchronisation), keeping the player, its video element, options,
+   * target latency and listeners: the snapshot goes back to `'idle'` with no
+   * `src`, and `load()` plays again. For a page that stops a stream it may
+   * start again; `destroy()` when the player is done with. Does nothing
+   * after `destroy()`.
+   */
+  unload(): void;
+  /**
    * Stops playback and releases the engine (dash.js and its MediaSource),
    * timers, and every listener and subscriber. Idempotent; afterwards
    * `getSnapshot()` keeps returning the last snapshot.
@@ -289,6 +299,10 @@ class LLPlayer<N> implements Player<N> {
 
   setTextTrack(id: string | null): void {
     if (!this.#destroyed) this.#tracks.setTextTrack(id);
+  }
+
+  unload(): void {
+    if (!this.#destroyed) this.#engine.unload();
   }
 
   on<K extends keyof PlayerEventMap>(type: K, listener: (payload: PlayerEventMap[K]) => void): Unsubscribe {

@@ -65,6 +65,16 @@ export class ClockSyncController implements Controller {
       },
       { signal },
     );
+    engine.on(
+      'unload',
+      () => {
+        // Nothing to measure against until a manifest names its time source again.
+        if (this.#timer !== null) clearInterval(this.#timer);
+        this.#timer = null;
+        this.#sources = [];
+      },
+      { signal },
+    );
   }
 
   async #round(exchanges: number): Promise<void> {

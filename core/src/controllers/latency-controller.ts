@@ -53,6 +53,15 @@ export class LatencyController implements Controller {
       { signal },
     );
     engine.on('throughput', ({ bitsPerSecond, mediaSeconds }) => this.#loop.onThroughput(bitsPerSecond, mediaSeconds), { signal });
+    engine.on(
+      'unload',
+      () => {
+        this.#stopTicking();
+        this.#appliedRate = 1;
+        store.update({ liveLatency: null, playbackRate: 1, bufferAhead: 0, throughput: null });
+      },
+      { signal },
+    );
     const unsubscribe = store.subscribe((snapshot, previous) => {
       if (snapshot.stallCount > previous.stallCount) this.#loop.onStall(performance.now() / 1000);
       // Back to automatic quality: ABR starts from its estimate rather than from the page's choice.
@@ -138,9 +147,13 @@ export class LatencyController implements Controller {
     });
   }
 
-  destroy(): void {
-    this.#abort.abort();
+  #stopTicking(): void {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+  }
+
+  destroy(): void {
+    this.#abort.abort();
+    this.#stopTicking();
   }
 }

@@ -85,6 +85,14 @@ export class LiveSessionController implements Controller {
       },
       { signal },
     );
+    engine.on(
+      'unload',
+      () => {
+        this.#stopWatching();
+        this.#sessionStart = undefined;
+      },
+      { signal },
+    );
     this.#unsubscribe = store.subscribe((snapshot, previous) => this.#onSnapshot(snapshot, previous));
   }
 

@@ -86,6 +86,14 @@ export class PlaybackController implements Controller {
       },
       { signal },
     );
+    engine.on(
+      'unload',
+      () => {
+        this.#stalledAt = null;
+        store.update({ status: 'idle', src: null, stallCount: 0, stallTime: 0, timeToFirstFrame: null, error: null });
+      },
+      { signal },
+    );
     engine.on('playnotallowed', () => this.#onPlayNotAllowed(), { signal });
     engine.on('mutedchange', ({ muted }) => store.update({ muted }), { signal });
     engine.on('error', (error) => store.update({ status: 'error', error }), { signal });

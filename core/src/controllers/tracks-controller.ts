@@ -72,6 +72,15 @@ export class TracksController implements Controller {
       { signal },
     );
     engine.on('selectionchange', (selection) => store.update(selection), { signal });
+    engine.on(
+      'unload',
+      () => {
+        this.#choices = {};
+        this.#pending = {};
+        store.update({ renditions: [], rendition: null, audioTracks: [], audioTrack: null, textTracks: [], textTrack: null, quality: 'auto' });
+      },
+      { signal },
+    );
   }
 
   /** Applies the choices of a resumed load whose ids the stream now lists (text tracks may be listed later than the rest). */

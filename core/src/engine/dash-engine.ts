@@ -434,6 +434,22 @@ class DashEngine implements Engine<DashMediaPlayer> {
     return this.#video?.playbackRate ?? 1;
   }
 
+  unload(): void {
+    if (this.#destroyed) return;
+    // A dash.js import still on its way is ignored, as after a new load().
+    this.#generation++;
+    // destroy() detaches the MediaSource from the video element; the next load() creates a new MediaPlayer.
+    this.#player?.destroy();
+    this.#player = null;
+    this.#producerReferenceOffset = 0;
+    this.#captures = new CaptureTimeline();
+    this.#availabilityStartTime = null;
+    this.#renderedRendition = null;
+    this.#audioInfos = [];
+    this.#textInfos = [];
+    this.#events.emit('unload');
+  }
+
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;

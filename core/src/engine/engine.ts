@@ -50,6 +50,8 @@ export interface EngineLoadOptions {
 
 /** Events an engine reports, by type, with their payloads. */
 export interface EngineEventMap {
+  /** `unload()` released the stream; emitted synchronously from it. */
+  unload: void;
   /** `load()` was called; emitted synchronously from it. */
   loadstart: { readonly src: string; readonly autoplay: boolean; readonly resume: boolean };
   /** A manifest was loaded or refreshed. */
@@ -139,6 +141,12 @@ export interface Engine<N = unknown> {
   setTextTrack(id: string | null): void;
   /** Registers a listener for an engine event. */
   on<K extends keyof EngineEventMap>(type: K, listener: (payload: EngineEventMap[K]) => void, options?: ListenOptions): Unsubscribe;
+  /**
+   * Stops playback and releases the stream (for dash.js: its `MediaPlayer`
+   * and MediaSource), keeping the video element and the listeners; emits
+   * `unload` synchronously. `load()` starts again.
+   */
+  unload(): void;
   /** Stops playback and releases the engine, its timers and listeners. Idempotent. */
   destroy(): void;
 }

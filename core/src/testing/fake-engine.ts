@@ -45,6 +45,8 @@ export class FakeEngine implements Engine<FakeEngine> {
   targetLatency: number | null = null;
   /** How many times `seekToLive()` was called. */
   seekToLiveCount = 0;
+  /** How many times `unload()` was called. */
+  unloadCount = 0;
   /** Whether `destroy()` was called. Listeners stay registered, so a test can check the player removed its own. */
   destroyed = false;
   /**
@@ -181,6 +183,13 @@ export class FakeEngine implements Engine<FakeEngine> {
 
   setTextTrack(id: string | null): void {
     this.textTrack = id;
+  }
+
+  unload(): void {
+    this.unloadCount++;
+    this.src = null;
+    this.paused = true;
+    this.emit('unload');
   }
 
   destroy(): void {
