@@ -1,6 +1,7 @@
 /**
- * `@llstream/angular`: the llstream low-latency live player for Angular 21
- * (standalone component, NgModule, and `injectLLPlayer()`).
+ * `@llstream/angular`: the llstream low-latency live player for Angular 21:
+ * a standalone component that renders `<ll-player>` (the one default UI, from
+ * `@llstream/vanilla`), an NgModule, and `injectLLPlayer()` for your own UI.
  *
  * All times are in seconds.
  *
@@ -8,11 +9,17 @@
  */
 export { LLPlayerComponent, type LLPlayerHostElement } from './lib/ll-player.component';
 export { LLPlayerModule } from './lib/ll-player.module';
-export { injectLLPlayer, type InjectLLPlayerOptions, type LLPlayerRef, type LLPlayerSignals } from './lib/inject-ll-player';
+export {
+  injectLLPlayer,
+  type InjectLLPlayerOptions,
+  type LLPlayerRef,
+  type LLPlayerSignals,
+} from './lib/inject-ll-player';
 // The core's types that the component's inputs, outputs and signals carry, so an app needs no second import.
 export {
   PlayerError,
   type LatencyChange,
+  type StallInfo,
   type PlayerErrorCode,
   type PlayerSnapshot,
   type PlayerStatus,

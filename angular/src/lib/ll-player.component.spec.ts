@@ -1,29 +1,46 @@
-import { provideZonelessChangeDetection, reflectComponentType } from '@angular/core';
+import { Component, provideZonelessChangeDetection, reflectComponentType, signal } from '@angular/core';
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
-import { PlayerError, type LatencyChange, type PlayerSnapshot } from '@llstream/core';
+import { assertTargetLatency, PlayerError, type LatencyChange, type PlayerSnapshot, type StallInfo } from '@llstream/core';
 import { FakeEngine, SAMPLE_TRACKS } from '@llstream/core/testing';
+import type { LLPlayerElement } from '@llstream/vanilla';
 import { LLPlayerComponent, type LLPlayerHostElement } from './ll-player.component';
 import { SRC, sleep } from './testing.spec-helpers';
+
+/** The message of the core's RangeError for a bad target latency. */
+function targetLatencyMessage(value: unknown): string {
+  try {
+    assertTargetLatency(value);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'no error';
+}
 
 describe('LLPlayerComponent', () => {
   let fake: FakeEngine;
   let fixture: ComponentFixture<LLPlayerComponent>;
   let host: LLPlayerHostElement;
+  /** The `<ll-player>` the component renders. */
+  let element: LLPlayerElement;
 
-  /** Creates the component with the fake engine and `inputs`, and renders it. */
-  async function create(inputs: Record<string, unknown> = {}): Promise<void> {
-    fixture = TestBed.createComponent(LLPlayerComponent);
-    fixture.componentRef.setInput('engine', () => fake);
-    for (const [name, value] of Object.entries(inputs)) fixture.componentRef.setInput(name, value);
-    await fixture.whenStable();
-    host = fixture.nativeElement as LLPlayerHostElement;
-  }
-
-  /** Lets the player's microtask-batched notifications and Angular's rendering run. */
+  /** Lets `<ll-player>` create or destroy its player (in the microtask after connect or disconnect), the player publish, and Angular render. */
   async function settle(): Promise<void> {
     await sleep(0);
     await fixture.whenStable();
   }
+
+  /** Creates the component with the fake engine and `inputs`, renders it and lets `<ll-player>` create its player. */
+  async function create(inputs: Record<string, unknown> = {}): Promise<void> {
+    fixture = TestBed.createComponent(LLPlayerComponent);
+    fixture.componentRef.setInput('engine', () => fake);
+    for (const [name, value] of Object.entries(inputs)) fixture.componentRef.setInput(name, value);
+    await settle();
+    host = fixture.nativeElement as LLPlayerHostElement;
+    element = host.querySelector('ll-player')!;
+  }
+
+  /** A part of the default UI, in `<ll-player>`'s shadow root. */
+  const part = (name: string) => element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 
   beforeEach(() => {
     fake = new FakeEngine();
@@ -32,17 +49,20 @@ describe('LLPlayerComponent', () => {
 
   afterEach(() => fixture?.destroy());
 
-  it('uses a selector that cannot clash with the <ll-player> custom element', () => {
+  it('uses a selector that cannot clash with the <ll-player> custom element it renders', () => {
     expect(reflectComponentType(LLPlayerComponent)?.selector).toBe('llstream-player');
   });
 
-  it('attaches its <video>, loads src, and exposes video and player on the host element', async () => {
+  it('renders <ll-player>, whose player plays into its video; the host element exposes both', async () => {
     await create({ src: SRC });
-    expect(fake.video).toBe(host.querySelector('video'));
-    expect(host.video).toBe(fake.video!);
+    expect(element).toBeInstanceOf(customElements.get('ll-player')!);
+    expect(fake.video).toBe(element.video);
     expect(fake.src).toBe(SRC);
     expect(fake.loadCount).toBe(1);
-    expect(host.player).toBe(fixture.componentInstance.player!);
+    expect(host.video).toBe(element.video);
+    expect(fixture.componentInstance.video).toBe(element.video);
+    expect(host.player).toBe(element.player!);
+    expect(fixture.componentInstance.player).toBe(element.player!);
     expect(host.player!.engine).toBe(fake);
   });
 
@@ -50,10 +70,10 @@ describe('LLPlayerComponent', () => {
     await create();
     expect(fake.loadCount).toBe(0);
     fixture.componentRef.setInput('src', SRC);
-    await fixture.whenStable();
+    await settle();
     expect(fake.src).toBe(SRC);
     fixture.componentRef.setInput('src', `${SRC}?b`);
-    await fixture.whenStable();
+    await settle();
     expect([fake.src, fake.loadCount]).toEqual([`${SRC}?b`, 2]);
   });
 
@@ -61,11 +81,18 @@ describe('LLPlayerComponent', () => {
     await create({ src: SRC, targetLatency: 0.3 });
     expect(host.player!.getSnapshot()).toEqual(jasmine.objectContaining({ targetLatency: 0.3, targetLatencySource: 'option' }));
     fixture.componentRef.setInput('targetLatency', '0.8');
-    await fixture.whenStable();
+    await settle();
     expect(host.player!.getSnapshot().targetLatency).toBe(0.8);
     fixture.componentRef.setInput('targetLatency', null);
-    await fixture.whenStable();
+    await settle();
     expect(host.player!.getSnapshot().targetLatencySource).toBe('auto');
+  });
+
+  it('throws the core\'s RangeError for a target latency that is not seconds > 0, an attribute string included', async () => {
+    await create({ src: SRC, targetLatency: 0.5 });
+    fixture.componentRef.setInput('targetLatency', 'abc');
+    expect(() => fixture.detectChanges()).toThrowError(RangeError, targetLatencyMessage(Number.NaN));
+    expect(host.player!.getSnapshot().targetLatency).toBe(0.5);
   });
 
   it('passes playerOptions to the player: its bounds hold the automatic target', async () => {
@@ -74,121 +101,136 @@ describe('LLPlayerComponent', () => {
     expect(host.player!.getSnapshot()).toEqual(jasmine.objectContaining({ targetLatency: 0.8, targetLatencySource: 'auto' }));
   });
 
-  it('starts on the automatic target when targetLatency is not set', async () => {
-    await create({ src: SRC });
-    expect(host.player!.getSnapshot().targetLatencySource).toBe('auto');
+  it('passes muted and autoplay to the player when it is created, and forwards muted changes', async () => {
+    await create({ src: SRC, muted: true, autoplay: true });
+    expect(fake.muted).toBe(true);
+    expect(fake.autoplay).toBe(true);
+    fixture.componentRef.setInput('muted', false);
+    await settle();
+    expect(fake.muted).toBe(false);
   });
 
-  it('passes muted and autoplay to the player, and forwards muted changes', async () => {
-    await create({ src: SRC, muted: true, autoplay: false });
-    expect(fake.muted).toBe(true);
+  it('does not autoplay by default, as <ll-player> and a <video>: the stream loads and waits', async () => {
+    await create({ src: SRC });
     expect(fake.autoplay).toBe(false);
     fake.ready();
     await settle();
     expect(host.player!.getSnapshot().status).toBe('paused');
-    fixture.componentRef.setInput('muted', false);
-    await fixture.whenStable();
-    expect(fake.muted).toBe(false);
   });
 
-  it('autoplays by default, and reads boolean attributes the HTML way', async () => {
-    await create({ src: SRC, muted: '' });
-    expect(fake.autoplay).toBe(true);
-    expect(fake.muted).toBe(true);
+  it('reads boolean attributes the HTML way', async () => {
+    await create({ src: SRC, muted: '', autoplay: '', controls: '' });
+    expect([fake.muted, fake.autoplay, element.controls]).toEqual([true, true, true]);
   });
 
-  it('shows the browser controls only with controls', async () => {
+  it('shows <ll-player>\'s default UI only with controls', async () => {
     await create({ src: SRC });
-    expect(host.video.controls).toBe(false);
+    expect(element.controls).toBe(false);
+    expect(part('controls')!.checkVisibility()).toBe(false);
     fixture.componentRef.setInput('controls', true);
-    await fixture.whenStable();
-    expect(host.video.controls).toBe(true);
+    await settle();
+    expect(element.controls).toBe(true);
+    expect(part('controls')!.checkVisibility()).toBe(true);
+    fake.ready();
+    await settle();
+    expect(part('play-button')!.ariaLabel).toBe('Play');
+    // The default UI is <ll-player>'s, not the browser's.
+    expect(host.video!.controls).toBe(false);
   });
 
-  it('emits stateChange, latencyChange and error from the player', async () => {
-    await create({ src: SRC, targetLatency: 0.5 });
+  it('renders the readout and status from the player, in <ll-player>\'s shadow root', async () => {
+    await create({ src: SRC, targetLatency: 0.3, autoplay: true, controls: true });
+    expect(part('status-text')!.textContent).toBe('Loading…');
+    fake.ready();
+    fake.liveLatency = 0.25;
+    await sleep(120);
+    expect(part('latency')!.textContent).toBe('Latency 0.25 s · target 0.30 s');
+    expect(part('status')!.checkVisibility()).toBe(false);
+  });
+
+  it('projects its children into <ll-player>\'s slot, over the video', async () => {
+    @Component({
+      imports: [LLPlayerComponent],
+      template: `<llstream-player [src]="src" [engine]="engine"><p class="badge">On air</p></llstream-player>`,
+    })
+    class PageComponent {
+      readonly src = SRC;
+      readonly engine = () => fake;
+    }
+    const page = TestBed.createComponent(PageComponent);
+    await page.whenStable();
+    const badge = (page.nativeElement as HTMLElement).querySelector('llstream-player ll-player > p.badge')!;
+    expect(badge.textContent).toBe('On air');
+    expect(badge.assignedSlot?.getRootNode()).toBe(badge.parentElement!.shadowRoot!);
+    page.destroy();
+  });
+
+  it('emits stateChange (first when the player is created), latencyChange, stall and error with the core\'s payloads', async () => {
+    fixture = TestBed.createComponent(LLPlayerComponent);
     const states: PlayerSnapshot[] = [];
     const latencies: LatencyChange[] = [];
+    const stalls: StallInfo[] = [];
     const errors: PlayerError[] = [];
     fixture.componentInstance.stateChange.subscribe((s) => states.push(s));
     fixture.componentInstance.latencyChange.subscribe((c) => latencies.push(c));
+    fixture.componentInstance.stall.subscribe((s) => stalls.push(s));
     fixture.componentInstance.error.subscribe((e) => errors.push(e));
+    fixture.componentRef.setInput('engine', () => fake);
+    fixture.componentRef.setInput('src', SRC);
+    fixture.componentRef.setInput('targetLatency', 0.5);
+    fixture.componentRef.setInput('autoplay', true);
+    await settle();
+    host = fixture.nativeElement as LLPlayerHostElement;
+    expect(states[0]).toBe(host.player!.getSnapshot());
     fake.ready();
     fake.liveLatency = 0.75;
+    fake.bufferAhead = 0.5;
     await sleep(120);
     expect(states.at(-1)?.status).toBe('playing');
     expect(latencies).toContain({ liveLatency: 0.75, targetLatency: 0.5 });
+    fake.emit('waiting');
+    await sleep(0);
+    expect(stalls.map((s) => s.stallCount)).toEqual([1]);
     const failure = new PlayerError('manifest', 'The MPD could not be parsed.');
     fake.emit('error', failure);
     await sleep(0);
     expect(errors).toEqual([failure]);
   });
 
-  it('renders the latency readout and status from the snapshot', async () => {
-    await create({ src: SRC, targetLatency: 0.3 });
-    expect(host.querySelector('[role="status"]')?.textContent?.trim()).toBe('Loading…');
+  it('delivers (stall) and (error) bound on the host once each, with the core\'s payloads, not the element\'s DOM events', async () => {
+    @Component({
+      imports: [LLPlayerComponent],
+      template: `<div (error)="heard.push('div error')" (stall)="heard.push('div stall')">
+        <llstream-player [src]="src" [engine]="engine" autoplay (stall)="stalls.push($event)" (error)="errors.push($event)" />
+      </div>`,
+    })
+    class PageComponent {
+      readonly src = SRC;
+      readonly engine = () => fake;
+      readonly stalls: unknown[] = [];
+      readonly errors: unknown[] = [];
+      readonly heard: string[] = [];
+    }
+    const page = TestBed.createComponent(PageComponent);
+    await page.whenStable();
+    await sleep(0);
     fake.ready();
-    fake.liveLatency = 0.25;
-    await sleep(120);
-    await fixture.whenStable();
-    expect(host.querySelector('.ll-latency')?.textContent?.trim()).toBe('Latency 0.25 s · target 0.30 s');
-    expect(host.querySelector('[role="status"]')).toBeNull();
-  });
-
-  it('offers "Go live" when behind the live edge, a keyboard-reachable button that seeks to live', async () => {
-    await create({ src: SRC, targetLatency: 0.3 });
-    fake.ready();
-    fake.liveLatency = 0.4;
-    await sleep(120);
-    await fixture.whenStable();
-    expect(host.querySelector('button')).toBeNull();
-    fake.liveLatency = 1.2; // 0.9 s over target, more than the 0.5 s margin
-    await sleep(120);
-    await fixture.whenStable();
-    const button = host.querySelector('button')!;
-    expect(button.textContent?.trim()).toBe('Go live');
-    expect(button.type).toBe('button');
-    button.focus();
-    expect(document.activeElement).toBe(button);
-    const seeksBefore = fake.seeks.length + fake.seekToLiveCount;
-    button.click(); // what Enter or Space on a focused <button> does
-    expect(fake.seeks.length + fake.seekToLiveCount).toBe(seeksBefore + 1);
-  });
-
-  it('offers rendition, audio and subtitle pickers with accessible names when the stream has a choice', async () => {
-    await create({ src: SRC });
-    fake.ready();
-    await settle();
-    expect(host.querySelectorAll('select').length).toBe(0);
-    fake.emit('tracks', SAMPLE_TRACKS);
-    fake.emit('selectionchange', { rendition: 'v720', audioTrack: 'a-en', textTrack: null });
-    await settle();
-    const [quality, audio, text] = Array.from(host.querySelectorAll('select'));
-    expect([quality!.ariaLabel, audio!.ariaLabel, text!.ariaLabel]).toEqual(['Quality', 'Audio track', 'Subtitles']);
-    expect(Array.from(quality!.options, (o) => o.text)).toEqual(['Auto', '720p · 2.5 Mb/s', '240p · 250 kb/s']);
-    expect(quality!.selectedOptions[0]!.text).toBe('Auto');
-    expect(audio!.selectedOptions[0]!.text).toBe('English (stereo)');
-    expect(text!.selectedOptions[0]!.text).toBe('Off');
-
-    // A keyboard user changes a focused <select> with the arrow keys; the browser then fires `change`.
-    const choose = (select: HTMLSelectElement, index: number) => {
-      select.focus();
-      select.selectedIndex = index;
-      select.dispatchEvent(new Event('change'));
-    };
-    choose(quality!, 2);
-    expect(fake.rendition).toBe('v240');
-    choose(audio!, 1);
-    expect(fake.audioTrack).toBe('a-de');
-    choose(text!, 1);
-    expect(fake.textTrack).toBe('t-en');
-    choose(text!, 0);
-    expect(fake.textTrack).toBeNull();
+    await sleep(60);
+    fake.emit('waiting');
+    const failure = new PlayerError('network', 'segment unavailable');
+    fake.emit('error', failure);
+    await sleep(0);
+    const { stalls, errors, heard } = page.componentInstance;
+    expect(stalls).toEqual([jasmine.objectContaining({ stallCount: 1 })]);
+    expect(errors).toEqual([failure]);
+    expect(heard).toEqual([]);
+    page.destroy();
   });
 
   it('forwards the actions of its template reference to the player', async () => {
-    await create({ src: SRC, autoplay: false });
+    await create({ src: SRC });
     fake.ready();
+    fake.emit('tracks', SAMPLE_TRACKS);
     const component = fixture.componentInstance;
     component.play();
     expect(fake.paused).toBe(false);
@@ -196,20 +238,44 @@ describe('LLPlayerComponent', () => {
     expect(fake.paused).toBe(true);
     component.seekToLive();
     expect(fake.seekToLiveCount).toBe(1);
+    component.goLive(); // paused: seeks to live and plays
+    expect([fake.seekToLiveCount, fake.paused]).toEqual([2, false]);
+    component.setQuality('v240');
+    expect(fake.rendition).toBe('v240');
+    component.setAudioTrack('a-de');
+    expect(fake.audioTrack).toBe('a-de');
+    component.setTextTrack('t-en');
+    expect(fake.textTrack).toBe('t-en');
+    expect(() => component.setQuality('nope')).toThrowError(RangeError);
   });
 
-  it('destroys the player, and stops exposing it, when the component is destroyed', async () => {
-    await create({ src: SRC });
-    const player = host.player!;
-    const states: PlayerSnapshot[] = [];
-    fixture.componentInstance.stateChange.subscribe((s) => states.push(s));
-    fixture.destroy();
+  it('destroys the player, and stops exposing it and emitting, when removed with its view', async () => {
+    @Component({
+      imports: [LLPlayerComponent],
+      template: `@if (shown()) { <llstream-player [src]="src" [engine]="engine" (stateChange)="states.push($event)" /> }`,
+    })
+    class PageComponent {
+      readonly shown = signal(true);
+      readonly src = SRC;
+      readonly engine = () => fake;
+      readonly states: PlayerSnapshot[] = [];
+    }
+    const page = TestBed.createComponent(PageComponent);
+    await page.whenStable();
+    await sleep(0);
+    const playerHost = (page.nativeElement as HTMLElement).querySelector<LLPlayerHostElement>('llstream-player')!;
+    const player = playerHost.player!;
+    page.componentInstance.shown.set(false);
+    await page.whenStable();
+    await sleep(0);
     expect(fake.destroyed).toBe(true);
     expect(player.engine).toBeNull();
-    expect(host.player).toBeNull();
+    expect(playerHost.player).toBeNull();
     expect(fake.listenerCount()).toBe(0);
+    const states = page.componentInstance.states.length;
     fake.ready();
-    await sleep(0);
-    expect(states).toEqual([]);
+    await sleep(60);
+    expect(page.componentInstance.states.length).toBe(states);
+    page.destroy();
   });
 });

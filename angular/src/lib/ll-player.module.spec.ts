@@ -3,7 +3,7 @@ import { TestBed } from '@angular/core/testing';
 import { FakeEngine } from '@llstream/core/testing';
 import { LLPlayerComponent, type LLPlayerHostElement } from './ll-player.component';
 import { LLPlayerModule } from './ll-player.module';
-import { SRC } from './testing.spec-helpers';
+import { SRC, sleep } from './testing.spec-helpers';
 
 const fake = new FakeEngine();
 
@@ -26,12 +26,14 @@ describe('LLPlayerModule', () => {
     TestBed.configureTestingModule({ imports: [LegacyModule], providers: [provideZonelessChangeDetection()] });
     const fixture = TestBed.createComponent(LegacyComponent);
     await fixture.whenStable();
+    await sleep(0); // <ll-player> creates its player in the microtask after it is connected
     const host = (fixture.nativeElement as HTMLElement).querySelector<LLPlayerHostElement>('llstream-player')!;
     expect(fixture.debugElement.query((d) => d.componentInstance instanceof LLPlayerComponent)).not.toBeNull();
     expect(fake.src).toBe(SRC);
     expect(fake.muted).toBe(true);
     expect(host.player!.getSnapshot().targetLatency).toBe(0.4);
     fixture.destroy();
+    await sleep(0);
     expect(fake.destroyed).toBe(true);
   });
 
