@@ -12,6 +12,7 @@ export { LLPlayerModule } from './lib/ll-player.module';
 export {
   injectLLPlayer,
   type InjectLLPlayerOptions,
+  type LLPlayerActions,
   type LLPlayerRef,
   type LLPlayerSignals,
 } from './lib/inject-ll-player';

@@ -25,16 +25,23 @@ describe('injectLLPlayer', () => {
   });
 
   it('passes the options to the core player', () => {
-    const ll = inject({ targetLatency: 0.4, autoplay: false });
+    const ll = inject({ targetLatency: 0.4, autoplay: true });
     expect(ll.targetLatency()).toBe(0.4);
     expect(ll.targetLatencySource()).toBe('option');
+    ll.attach(video);
+    ll.load(SRC);
+    expect(fake.autoplay).toBe(true);
+  });
+
+  it('does not autoplay by default, as the core and a <video>', () => {
+    const ll = inject();
     ll.attach(video);
     ll.load(SRC);
     expect(fake.autoplay).toBe(false);
   });
 
   it('gives the snapshot and each of its fields as signals that follow the player', async () => {
-    const ll = inject({ targetLatency: 0.5 });
+    const ll = inject({ targetLatency: 0.5, autoplay: true });
     expect(ll.status()).toBe('idle');
     ll.attach(video);
     ll.load(SRC);
@@ -49,7 +56,7 @@ describe('injectLLPlayer', () => {
   });
 
   it('forwards every action to the player', async () => {
-    const ll = inject({ autoplay: false, targetLatency: 0.5 });
+    const ll = inject({ targetLatency: 0.5 });
     ll.attach(video);
     expect(fake.video).toBe(video);
     ll.load(SRC);
