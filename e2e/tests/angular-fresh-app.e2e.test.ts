@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectDefaultControls } from '../src/default-ui.js';
 import { useOriginAndBrowser } from '../src/fixture.js';
 import { formatMeasurement, measureLatency } from '../src/measure.js';
 import { freePort } from '../src/origin.js';
@@ -24,9 +25,10 @@ async function pack(dir: string, into: string): Promise<string> {
 // Done-when check of @llstream/angular: what a user does with the published
 // packages. A fresh Angular 21 app (ng new from the npm registry, no SSR,
 // zoneless by default) installs the packed tarballs of the built
-// @llstream/core and of ng-packagr's @llstream/angular output, gets the
-// README's five-line usage, is built with `ng build`, served statically, and
-// must play the origin's demo stream in headless Chromium.
+// @llstream/core and @llstream/vanilla (<ll-player>, which the component
+// renders) and of ng-packagr's @llstream/angular output, gets the README's
+// five-line usage, is built with `ng build`, served statically, and must play
+// the origin's demo stream in headless Chromium with <ll-player>'s default UI.
 describe('@llstream/angular in a fresh Angular 21 app', () => {
   const origin = useOriginAndBrowser();
   let dir = '';
@@ -41,8 +43,8 @@ describe('@llstream/angular in a fresh Angular 21 app', () => {
       timings.push(`${name} ${((performance.now() - start) / 1000).toFixed(1)} s`);
       return result;
     };
-    const [core, angular] = await step('npm pack', () =>
-      Promise.all([pack(join(repo, 'core'), dir), pack(join(repo, 'angular/dist'), dir)]),
+    const [core, vanilla, angular] = await step('npm pack', () =>
+      Promise.all([pack(join(repo, 'core'), dir), pack(join(repo, 'vanilla'), dir), pack(join(repo, 'angular/dist'), dir)]),
     );
     await step('ng new', () =>
       run('npx', ['-y', '@angular/cli@21.2', 'new', 'fresh', '--defaults', '--minimal', '--skip-git', '--skip-install', '--ssr=false', '--style=css', '--interactive=false'], { cwd: dir, env }),
@@ -55,7 +57,7 @@ describe('@llstream/angular in a fresh Angular 21 app', () => {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { devDependencies: Record<string, string> };
     manifest.devDependencies['@angular/build'] = '~21.2.0';
     await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
-    await step('npm install', () => run('npm', ['install', '--no-audit', '--no-fund', core, angular], { cwd: app, env }));
+    await step('npm install', () => run('npm', ['install', '--no-audit', '--no-fund', core, vanilla, angular], { cwd: app, env }));
     const usage = await readFile(fileURLToPath(new URL('../fresh-apps/angular/app.ts', import.meta.url)), 'utf8');
     await writeFile(join(app, 'src/app/app.ts'), usage.replace('http://localhost:8080', origin.origin.url));
     await step('ng build', () => run('npx', ['ng', 'build'], { cwd: app, env }));
@@ -74,7 +76,7 @@ describe('@llstream/angular in a fresh Angular 21 app', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('plays the demo stream well under 1 s glass-to-glass (p50, read from the strip), its readout true', async () => {
+  it('plays the demo stream well under 1 s glass-to-glass (p50, read from the strip), its readout true, with <ll-player>\'s controls', async () => {
     console.log(`fresh Angular app: ${timings.join(', ')}`);
     const installed = JSON.parse(await readFile(join(dir, 'fresh/node_modules/@angular/core/package.json'), 'utf8')) as { version: string };
     expect(installed.version).toMatch(/^21\./);
@@ -88,10 +90,12 @@ describe('@llstream/angular in a fresh Angular 21 app', () => {
     // raised by load); how low the automatic target holds is bench:ingest's (test source row).
     expect(m.glassToGlass.p50).toBeLessThan(1000);
     expect(m.estimateError.p95).toBeLessThan(100);
-    // The overlay rendered from the same player: the readout shows its estimate.
+    // <ll-player>'s readout (a part in its shadow root, which locators pierce) shows the same player's estimate.
     await expect
-      .poll(() => page.locator('llstream-player .ll-latency').textContent())
+      .poll(() => page.locator('llstream-player ll-player [part="latency"]').textContent())
       .toMatch(/^\s*Latency \d+\.\d\d s · target \d+\.\d\d s\s*$/);
+    // The one default UI, as <ll-player> shows it, found by accessible name.
+    await expectDefaultControls(page);
     await page.close();
   });
 });

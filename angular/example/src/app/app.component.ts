@@ -10,7 +10,7 @@ const src = new URLSearchParams(location.search).get('src') ?? 'http://localhost
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>llstream in Angular</h1>
-    <llstream-player [src]="src" muted (latencyChange)="latency.set($event)" (error)="error.set($event)" />
+    <llstream-player [src]="src" muted autoplay controls (latencyChange)="latency.set($event)" (error)="error.set($event)" />
     <p>
       Live latency {{ latency()?.liveLatency ?? '–' }} s, target {{ latency()?.targetLatency ?? '–' }} s.
       @if (error(); as e) { <strong>Error ({{ e.code }}): {{ e.message }}</strong> }
