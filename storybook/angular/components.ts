@@ -61,14 +61,14 @@ export class StoryPickersComponent {
   }
 }
 
-/** `<llstream-player>` (default overlay) with pickers and/or the live chart under it. */
+/** `<llstream-player>` (`<ll-player>`'s default UI) with pickers and/or the live chart under it. */
 @Component({
   selector: 'sb-player-panel',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [LLPlayerComponent, StoryPickersComponent],
   template: `
     <div style="display: grid; gap: 12px; max-width: 720px">
-      <llstream-player #lp [src]="src()" [engine]="engine()" [targetLatency]="targetLatency()" muted (stateChange)="state.set($event)" />
+      <llstream-player #lp [src]="src()" [engine]="engine()" [targetLatency]="targetLatency()" muted autoplay controls (stateChange)="state.set($event)" />
       @if (state(); as s) {
         @if (pickers().length > 0 && lp.player; as p) {
           <sb-story-pickers [state]="s" [player]="p" [kinds]="pickers()" />
@@ -135,6 +135,7 @@ export class LatencyPlayerComponent implements OnInit {
     const targetLatency = this.targetLatency();
     const ll = injectLLPlayer({
       injector: this.#injector,
+      autoplay: true,
       muted: true,
       minLatency: this.minLatency(),
       maxLatency: this.maxLatency(),
@@ -206,7 +207,7 @@ export class LatencyStoryComponent {
 })
 export class CustomControlsComponent {
   readonly src = input.required<string>();
-  protected readonly ll = injectLLPlayer({ muted: true });
+  protected readonly ll = injectLLPlayer({ autoplay: true, muted: true });
   protected readonly playing = computed(() => isPlaying(this.ll.snapshot()));
   protected readonly readout = computed(() => readoutText(this.ll.snapshot()));
   private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');

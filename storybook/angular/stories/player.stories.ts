@@ -12,12 +12,12 @@ const meta: Meta = {
 };
 export default meta;
 
-/** The ready-made component with its default overlay and the automatic target latency. */
+/** The ready-made component with the default UI (`<ll-player>`'s, with `controls`) and the automatic target latency. */
 export const Default: StoryObj = {
   tags: ['playing'],
   render: (args) => ({
     props: args,
-    template: `<div style="max-width: 720px"><llstream-player [src]="src" muted autoplay /></div>`,
+    template: `<div style="max-width: 720px"><llstream-player [src]="src" muted autoplay controls /></div>`,
   }),
 };
 

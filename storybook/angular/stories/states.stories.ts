@@ -6,7 +6,7 @@ import { MISSING_SRC, UNREACHABLE_SRC } from '../../shared/origin';
 const meta: Meta = {
   title: 'States',
   decorators: [moduleMetadata({ imports: [LLPlayerComponent] })],
-  render: (args) => ({ props: args, template: `<div style="max-width: 720px"><llstream-player [src]="src" muted autoplay /></div>` }),
+  render: (args) => ({ props: args, template: `<div style="max-width: 720px"><llstream-player [src]="src" muted autoplay controls /></div>` }),
 };
 export default meta;
 

@@ -3,7 +3,7 @@ import { DEMO_SRC } from '../../shared/origin';
 import { sampleTracksEngine } from '../../shared/sample-tracks-engine';
 import { PlayerPanelComponent } from '../components';
 
-/** Renditions, audio and subtitle tracks: the pickers of the default overlay, and the same choices outside it. */
+/** Renditions, audio and subtitle tracks: the menus of the default UI, and the same choices outside it. */
 const meta: Meta<PlayerPanelComponent> = {
   title: 'Tracks',
   decorators: [moduleMetadata({ imports: [PlayerPanelComponent] })],
