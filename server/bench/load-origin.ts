@@ -10,7 +10,7 @@
 // - segment responses per segment (Segment.prototype.feed and createReader:
 //   one per GET the origin serves a segment to) and manifest GETs: the origin
 //   requests per segment, directly and behind an edge.
-//   node --import tsx bench/load-origin.ts PORT [STALL_TIMEOUT_MS]
+//   node --import tsx bench/load-origin.ts PORT [READER_STALL_TIMEOUT_S]
 import { createOrigin } from '../src/index.js';
 import { Segment } from '../src/store/segment.js';
 import { monotonicNow, type ChunkArrival, type OriginCommand, type OriginReport } from './load-protocol.js';
@@ -52,9 +52,8 @@ const origin = createOrigin({
   srt: false,
   openIngest: true,
   logLevel: 'warn',
-  ...(stallTimeout === undefined ? {} : { readerStallTimeout: stallTimeout }),
   // Every simulated viewer comes from 127.0.0.1: lift the per-client cap on held requests (64 by default).
-  limits: { maxHeldPerClient: 1_000_000 },
+  limits: { maxHeldRequestsPerClient: 1_000_000, ...(stallTimeout === undefined ? {} : { readerStallTimeout: stallTimeout }) },
 });
 origin.app.addHook('onRequest', (request, _reply, done) => {
   if (request.method === 'GET' && request.url.startsWith('/live/') && request.url.endsWith('.mpd')) manifests += 1;

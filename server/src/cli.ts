@@ -130,26 +130,7 @@ async function serve(): Promise<void> {
         : false,
       logger,
       ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
-      store: {
-        maxSegmentBytes: config.limits.maxSegmentBytes,
-        maxStreamBytes: config.limits.maxStreamBytes,
-        maxStoreBytes: config.limits.maxStoreBytes,
-        maxUnreferencedSegments: config.limits.maxUnreferencedSegments,
-        maxUnreferencedBytes: config.limits.maxUnreferencedBytes,
-      },
-      limits: {
-        headersTimeout: config.limits.headersTimeout * 1000,
-        connectionTimeout: config.limits.connectionTimeout * 1000,
-        uploadIdleTimeout: config.limits.uploadIdleTimeout * 1000,
-        maxUploadDuration: config.limits.maxUploadDuration * 1000,
-        maxManifestBytes: config.limits.maxManifestBytes,
-        maxHeldPerClient: config.limits.maxHeldRequestsPerClient,
-        maxUrlLength: config.limits.maxUrlLength,
-        requestBodyTimeout: config.limits.requestBodyTimeout * 1000,
-        maxConnectionsPerClient: config.limits.maxConnectionsPerClient,
-        maxKeyFailuresPerMinute: config.limits.maxKeyFailuresPerMinute,
-        transcoderStallTimeout: config.limits.transcoderStallTimeout * 1000,
-      },
+      limits: config.limits,
       privateStreams: config.testSource.enabled && config.testSource.private ? [config.testSource.stream] : [],
       ...(config.playback.signing === undefined
         ? {}

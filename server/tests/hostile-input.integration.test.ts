@@ -12,14 +12,14 @@ import { ONE_RUNG } from './ingest-helpers.js';
 
 const CAM_KEY = 'cam-key-0123456789';
 const SECRET = 'playback-signing-secret-0123456789abcdef';
-/** Limits of this origin: the defaults scaled down so the timeouts are tested in seconds (see README, Limits). */
+/** Limits of this origin, in the config file's names and units (seconds): the defaults scaled down so the timeouts are tested in seconds (see README, Limits). */
 const LIMITS = {
-  headersTimeout: 2000,
-  connectionTimeout: 3000,
-  uploadIdleTimeout: 1000,
-  maxUploadDuration: 3000,
+  headersTimeout: 2,
+  connectionTimeout: 3,
+  uploadIdleTimeout: 1,
+  maxUploadDuration: 3,
   maxManifestBytes: 64 * 1024,
-  maxHeldPerClient: 8,
+  maxHeldRequestsPerClient: 8,
   maxUrlLength: 2048,
 };
 const MAX_SEGMENT_BYTES = 4 * 1024 * 1024;
@@ -328,7 +328,7 @@ const cases: HostileInput[] = [
     run: async () => {
       const outcome = await raw('GET /time HTTP/1.1\r\nHost: x\r\n', { drip: 'X-Slow: 1\r\n' });
       // Node checks once a second: refused within headersTimeout plus that.
-      expect(outcome.closedAfter).toBeLessThan(LIMITS.headersTimeout + 1500);
+      expect(outcome.closedAfter).toBeLessThan(LIMITS.headersTimeout * 1000 + 1500);
       return outcome;
     },
   },
@@ -337,8 +337,8 @@ const cases: HostileInput[] = [
     expected: 'closed',
     run: async () => {
       const outcome = await raw('POST /api/streams HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
-      expect(outcome.closedAfter).toBeGreaterThan(LIMITS.connectionTimeout - 200);
-      expect(outcome.closedAfter).toBeLessThan(LIMITS.connectionTimeout + 1500);
+      expect(outcome.closedAfter).toBeGreaterThan(LIMITS.connectionTimeout * 1000 - 200);
+      expect(outcome.closedAfter).toBeLessThan(LIMITS.connectionTimeout * 1000 + 1500);
       return outcome;
     },
   },
@@ -346,14 +346,14 @@ const cases: HostileInput[] = [
   // Requests for segments that do not exist yet
   { input: 'GET demo segment 100 numbers past the live edge', expected: 404, message: /has no/, run: () => request('GET', `/live/demo/${futureSegment(100)}`) },
   {
-    input: `GET demo segments about to exist: ${LIMITS.maxHeldPerClient} held from one client, then one more`,
+    input: `GET demo segments about to exist: ${LIMITS.maxHeldRequestsPerClient} held from one client, then one more`,
     expected: 429,
     message: /already has 8 requests waiting/,
     run: async () => {
       const agent = new http.Agent({ keepAlive: false, maxSockets: 100, localAddress: '127.0.0.2' });
       const next = futureSegment(2);
-      const held = Array.from({ length: LIMITS.maxHeldPerClient }, () => request('GET', `/live/demo/${next}`, { localAddress: '127.0.0.2' }));
-      await vi.waitFor(() => expect(origin.store.stream('demo')!.stats().heldRequests).toBeGreaterThanOrEqual(LIMITS.maxHeldPerClient), { timeout: 1000, interval: 10 });
+      const held = Array.from({ length: LIMITS.maxHeldRequestsPerClient }, () => request('GET', `/live/demo/${next}`, { localAddress: '127.0.0.2' }));
+      await vi.waitFor(() => expect(origin.store.stream('demo')!.stats().heldRequests).toBeGreaterThanOrEqual(LIMITS.maxHeldRequestsPerClient), { timeout: 1000, interval: 10 });
       const outcome = await request('GET', `/live/demo/${next}`, { localAddress: '127.0.0.2' });
       // The held ones are answered as usual when the segment starts (or 404 after the hold).
       for (const answer of await Promise.all(held)) expect([200, 404]).toContain(answer.status);
@@ -430,8 +430,7 @@ describe('hostile input (real origin, test source publishing, a viewer following
       testSource: { transcode: ONE_RUNG, supervision: { initialRestartDelay: 200 } },
       streams: [{ name: 'cam', key: CAM_KEY, private: true, source: { type: 'rtmp' } }],
       playbackSigning: { secrets: [SECRET] },
-      store: { maxSegmentBytes: MAX_SEGMENT_BYTES },
-      limits: LIMITS,
+      limits: { ...LIMITS, maxSegmentBytes: MAX_SEGMENT_BYTES },
     });
     expect(await request('PUT', '/ingest/cam/manifest.mpd', { headers: camKey, body: goodCamManifest })).toMatchObject({ status: 204 });
     viewer = new Viewer();

@@ -65,6 +65,7 @@ describe('loadConfig', () => {
         maxUnreferencedSegments: 32,
         maxUnreferencedBytes: 64 * 1024 * 1024,
         transcoderStallTimeout: 6,
+        readerStallTimeout: 5,
       },
       ffmpeg: { path: 'ffmpeg', ffprobePath: 'ffprobe' },
       api: {},

@@ -94,7 +94,7 @@ describe('the origin against the security review (real origin, real ffmpeg)', ()
         { name: 'cam', key: CAM_KEY, source: { type: 'rtmp' } },
         { name: 'camera', source: { type: 'pull', url: cameraUrl } },
       ],
-      limits: { maxKeyFailuresPerMinute: 3, requestBodyTimeout: 1500, maxConnectionsPerClient: 12, transcoderStallTimeout: 1000 },
+      limits: { maxKeyFailuresPerMinute: 3, requestBodyTimeout: 1.5, maxConnectionsPerClient: 12, transcoderStallTimeout: 1 },
     });
   }, 30_000);
 

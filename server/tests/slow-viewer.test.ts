@@ -53,8 +53,9 @@ describe('slow viewer (a client that stops reading a streaming segment)', () => 
     await origin.close();
   });
 
+  /** An origin whose viewers may take nothing for `readerStallTimeout` seconds. */
   async function start(readerStallTimeout?: number): Promise<void> {
-    origin = await startOrigin(readerStallTimeout === undefined ? {} : { readerStallTimeout });
+    origin = await startOrigin(readerStallTimeout === undefined ? {} : { limits: { readerStallTimeout } });
     origin.app.server.on('connection', (socket: Socket) => serverSockets.set(socket.remotePort!, socket));
   }
 
@@ -108,7 +109,7 @@ describe('slow viewer (a client that stops reading a streaming segment)', () => 
   });
 
   it('cuts a viewer off once it has taken nothing for readerStallTimeout, keeps one that reads slowly', async () => {
-    await start(1000);
+    await start(1);
     const up = upload(`${origin.url}/ingest/s/${segmentName(1)}`);
     await up.write(piece(0));
     const url = `${origin.url}/live/s/${segmentName(1)}`;
@@ -153,6 +154,6 @@ describe('slow viewer (a client that stops reading a streaming segment)', () => 
   });
 
   it('refuses a readerStallTimeout that is not above 0', async () => {
-    await expect(startOrigin({ readerStallTimeout: 0 })).rejects.toThrow(/readerStallTimeout: expected milliseconds above 0, got 0/);
+    await expect(startOrigin({ limits: { readerStallTimeout: 0 } })).rejects.toThrow(/limits\.readerStallTimeout: expected seconds above 0, got 0/);
   });
 });

@@ -52,7 +52,7 @@ describe('createOrigin ingest memory bounds', () => {
 
   it('holds no more than maxUnreferencedBytes of uploads no manifest references, while a normal stream goes on', async () => {
     const { logger, records } = captureLogger('warn');
-    origin = await startOrigin({ logger, store: { maxUnreferencedBytes: 4 * MiB } });
+    origin = await startOrigin({ logger, limits: { maxUnreferencedBytes: 4 * MiB } });
     const ingest = `${origin.url}/ingest`;
     for (const stream of ['victim', 'good']) expect(await put(`${ingest}/${stream}/manifest.mpd`, liveManifest())).toBe(204);
 
@@ -85,7 +85,7 @@ describe('createOrigin ingest memory bounds', () => {
 
   it('answers 507 naming the bound past maxStreamBytes and maxStoreBytes, and drops the upload', async () => {
     const { logger, records } = captureLogger('warn');
-    origin = await startOrigin({ logger, store: { maxStreamBytes: 3 * MiB, maxStoreBytes: 5 * MiB } });
+    origin = await startOrigin({ logger, limits: { maxStreamBytes: 3 * MiB, maxStoreBytes: 5 * MiB } });
     const ingest = `${origin.url}/ingest`;
     for (const stream of ['big', 'other']) {
       expect(await put(`${ingest}/${stream}/manifest.mpd`, liveManifest({ timeShiftBufferDepth: 'PT60S' }))).toBe(204);

@@ -250,6 +250,12 @@ export interface OriginConfig {
     maxUnreferencedBytes: number;
     /** Seconds a live stream's transcoder may deliver nothing before it is restarted (at least 4 segment durations). @defaultValue 6 */
     transcoderStallTimeout: number;
+    /**
+     * Seconds a viewer may take no byte of a segment response while its send
+     * buffer is full before it is cut off (see server/README.md, "Slow viewers").
+     * @defaultValue 5
+     */
+    readerStallTimeout: number;
   };
   ffmpeg: {
     /** ffmpeg binary, a path or a name on PATH. @defaultValue `'ffmpeg'` */
@@ -541,6 +547,7 @@ export const originConfigSchema = z
         maxUnreferencedSegments: count.default(32),
         maxUnreferencedBytes: byteCount.default(64 * 1024 * 1024),
         transcoderStallTimeout: positiveSeconds.default(6),
+        readerStallTimeout: positiveSeconds.default(5),
       })
       .prefault({}),
     ffmpeg: z

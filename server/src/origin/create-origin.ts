@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import type { LatencyConfig, StreamConfig, TranscodeConfig } from '../config/config-schema.js';
+import type { LatencyConfig, OriginConfig, StreamConfig, TranscodeConfig } from '../config/config-schema.js';
 import { defaultConfig } from '../config/load-config.js';
 import { IngestMeter } from '../ingest/ingest-meter.js';
 import { DEFAULT_CLOCK_SKEW } from '../auth/signed-urls.js';
@@ -51,16 +51,11 @@ export interface OriginOptions {
    * @defaultValue the config defaults: target 1, min 0.5, max 3, playback rate 0.9 to 1.15
    */
   latency?: LatencyConfig;
-  /** Hold rule, windows, limits of the in-memory segment store. */
-  store?: SegmentStoreOptions;
   /**
-   * A segment response whose client has taken no byte for this long while
-   * its send buffer is full is cut off, milliseconds (see
-   * `DEFAULT_READER_STALL_TIMEOUT` and server/README.md, "Slow viewers").
-   * @defaultValue 5000 ms
-   * @throws RangeError from `listen` if not above 0
+   * Hold rule and windows of the in-memory segment store (its byte limits
+   * are in `limits`, as in the config file).
    */
-  readerStallTimeout?: number;
+  store?: Omit<SegmentStoreOptions, 'maxSegmentBytes' | 'maxStreamBytes' | 'maxStoreBytes' | 'maxUnreferencedSegments' | 'maxUnreferencedBytes'>;
   /**
    * Absolute base URL viewers reach the origin by (e.g.
    * `https://live.example.com`), used for the manifest's UTCTiming. By
@@ -119,7 +114,12 @@ export interface OriginOptions {
   playbackSigning?: { secrets: readonly string[] | (() => readonly string[]); clockSkew?: number };
   /** Streams (besides those declared `private`) whose playback needs a signed URL, e.g. the test source's. @defaultValue none */
   privateStreams?: readonly string[];
-  /** Timeouts and size limits against hostile or broken clients (see {@link OriginLimits}). */
+  /**
+   * Timeouts (seconds) and size limits against hostile or broken clients,
+   * as the config file's `limits` (see {@link OriginLimits}).
+   * @defaultValue the config file's defaults
+   * @throws RangeError from `createOrigin` if `readerStallTimeout` is not above 0
+   */
   limits?: OriginLimits;
   /**
    * Accept HTTP publishes to streams not declared in `streams` without a
@@ -130,70 +130,19 @@ export interface OriginOptions {
 }
 
 /**
- * Limits that keep one hostile or broken client from hurting anyone else.
- * Every request that hits one gets a 4xx naming it; other connections go on.
+ * Limits that keep one hostile or broken client from hurting anyone else:
+ * the config file's `limits` section, under the same names and in the same
+ * units (seconds, bytes, counts; see `OriginConfig['limits']` for each one's
+ * meaning and default). Every request that hits one gets a 4xx naming it;
+ * other connections go on.
  */
-export interface OriginLimits {
-  /**
-   * Time a client has to send a request's headers, ms (slowloris): Node's
-   * `headersTimeout`, checked every second. A player or ffmpeg sends them
-   * in one packet.
-   * @defaultValue 10 000 ms
-   */
-  headersTimeout?: number;
-  /**
-   * A connection on which nothing moves either way for this long is closed,
-   * ms (Node's socket timeout): a request body that stalls on a route
-   * without a body timeout of its own, a reader that takes nothing. Long
-   * chunked uploads and streamed segments move all the time; the live
-   * subtitle upload (quiet between cues) is exempt.
-   * @defaultValue 60 000 ms
-   */
-  connectionTimeout?: number;
-  /** Ingest upload silent this long is answered 408 and its segment dropped, ms. @defaultValue 10 000 ms */
-  uploadIdleTimeout?: number;
-  /** Ingest upload longer than this is answered 408 and its segment dropped, ms. @defaultValue 60 000 ms */
-  maxUploadDuration?: number;
-  /** Largest manifest upload, bytes (413 beyond). @defaultValue 1 MiB */
-  maxManifestBytes?: number;
-  /** Requests one client address may have held for segments about to exist (429 beyond). @defaultValue 64 */
-  maxHeldPerClient?: number;
-  /** Longest request target (path and query), characters (414 beyond; Node answers 431 past 16 KiB of headers). @defaultValue 2048 */
-  maxUrlLength?: number;
-  /** A stream API request body must have arrived within this long, ms, however it trickles (408). @defaultValue 10 000 ms */
-  requestBodyTimeout?: number;
-  /**
-   * Connections one client address (an IPv6 /64) may hold open at once;
-   * the next is answered 429 and closed. A page plays over about 6 (the
-   * browser's HTTP/1.1 limit per origin); a CDN edge holds more.
-   * @defaultValue 256
-   */
-  maxConnectionsPerClient?: number;
-  /**
-   * Wrong stream keys (HTTP ingest, RTMP) and API tokens one client address
-   * may present per minute; then it gets 429 (RTMP: refused) without any
-   * check until the minute has passed.
-   * @defaultValue 10
-   */
-  maxKeyFailuresPerMinute?: number;
-  /** A live stream whose transcoder delivered nothing this long is restarted, ms (at least 4 segment durations). @defaultValue 6000 ms */
-  transcoderStallTimeout?: number;
-}
+export type OriginLimits = Partial<OriginConfig['limits']>;
 
-/** Resolved {@link OriginLimits}. */
-const DEFAULT_LIMITS: Required<OriginLimits> = {
-  headersTimeout: 10_000,
-  connectionTimeout: 60_000,
-  uploadIdleTimeout: 10_000,
-  maxUploadDuration: 60_000,
-  maxManifestBytes: 1024 * 1024,
-  maxHeldPerClient: 64,
-  maxUrlLength: 2048,
-  requestBodyTimeout: 10_000,
-  maxConnectionsPerClient: 256,
-  maxKeyFailuresPerMinute: 10,
-  transcoderStallTimeout: 6000,
-};
+/** The config file's defaults of {@link OriginLimits}. */
+const DEFAULT_LIMITS: Readonly<OriginConfig['limits']> = defaultConfig().limits;
+
+/** Seconds as the milliseconds Node's timers and servers take. */
+const ms = (seconds: number): number => Math.round(seconds * 1000);
 
 /** Which methods each route family answers, for 405s. */
 const ROUTE_METHODS: ReadonlyArray<[RegExp, string[]]> = [
@@ -250,7 +199,19 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
   const metrics = options.metrics ?? new OriginMetrics();
   const ingestMeter = new IngestMeter(metrics);
-  const store = new SegmentStore(options.store, ingestMeter);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (!(limits.readerStallTimeout > 0)) throw new RangeError(`limits.readerStallTimeout: expected seconds above 0, got ${limits.readerStallTimeout}`);
+  const store = new SegmentStore(
+    {
+      ...options.store,
+      maxSegmentBytes: limits.maxSegmentBytes,
+      maxStreamBytes: limits.maxStreamBytes,
+      maxStoreBytes: limits.maxStoreBytes,
+      maxUnreferencedSegments: limits.maxUnreferencedSegments,
+      maxUnreferencedBytes: limits.maxUnreferencedBytes,
+    },
+    ingestMeter,
+  );
   metrics.readGaugesFrom(store);
   const createdAt = performance.now();
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
@@ -258,7 +219,6 @@ export function createOrigin(options: OriginOptions = {}): Origin {
   let testStream: string | undefined;
   let closing: Promise<void> | undefined;
 
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const host = options.host ?? '0.0.0.0';
   // One count of wrong keys and tokens per client, whichever door they were tried at.
   const keyFailures = new FailureLimiter({ maxFailures: limits.maxKeyFailuresPerMinute, window: 60_000 });
@@ -276,8 +236,8 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     serverFactory: (handler) =>
       capConnectionsPerClient(
         http
-          .createServer({ headersTimeout: limits.headersTimeout, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeout) }, handler)
-          .setTimeout(limits.connectionTimeout),
+          .createServer({ headersTimeout: ms(limits.headersTimeout), requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, ms(limits.headersTimeout)) }, handler)
+          .setTimeout(ms(limits.connectionTimeout)),
         limits.maxConnectionsPerClient,
         logger,
       ),
@@ -348,7 +308,7 @@ export function createOrigin(options: OriginOptions = {}): Origin {
     supervision: options.supervision,
     inputTimeout: options.inputTimeout,
     pull: options.pull,
-    stallTimeout: limits.transcoderStallTimeout / 1000,
+    stallTimeout: limits.transcoderStallTimeout,
     keyFailures,
     // The input's text subtitle tracks, as WebVTT uploads from the same ffmpeg.
     subtitleOutputs: ({ stream, probe, originUrl }) => subtitleOutputs(probe, originUrl, stream),
@@ -390,12 +350,12 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       return new PrftRewriter({ timescale, captureAt: (mediaTime) => clock.captureAt(mediaTime) });
     },
     maxManifestBytes: limits.maxManifestBytes,
-    maxSegmentBytes: options.store?.maxSegmentBytes,
-    uploadIdleTimeout: limits.uploadIdleTimeout,
-    maxUploadDuration: limits.maxUploadDuration,
+    maxSegmentBytes: limits.maxSegmentBytes,
+    uploadIdleTimeout: ms(limits.uploadIdleTimeout),
+    maxUploadDuration: ms(limits.maxUploadDuration),
   });
   void app.register(subtitleRoutes, { packager: subtitles, auth: { keys: streams.publishKeys, limiter: keyFailures } });
-  void app.register(apiRoutes, { streams, access: operator, bodyTimeout: limits.requestBodyTimeout });
+  void app.register(apiRoutes, { streams, access: operator, bodyTimeout: ms(limits.requestBodyTimeout) });
   void app.register(async (viewerFacing) => {
     await viewerFacing.register(cors, {
       origin: '*',
@@ -408,10 +368,10 @@ export function createOrigin(options: OriginOptions = {}): Origin {
       store,
       baseUrl,
       metrics,
-      readerStallTimeout: options.readerStallTimeout,
+      readerStallTimeout: ms(limits.readerStallTimeout),
       isPrivate: (stream) => privateStreams.has(stream) || streams.isPrivate(stream),
       signing,
-      maxHeldPerClient: limits.maxHeldPerClient,
+      maxHeldPerClient: limits.maxHeldRequestsPerClient,
     });
     await viewerFacing.register(timeRoute);
     // CORS on the player bundle too: other sites load it as a module script.
