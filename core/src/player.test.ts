@@ -289,6 +289,26 @@ describe('createPlayer', () => {
     expect(player.engine).toBe(fake);
   });
 
+  it('skips back to the target once data returns after a stall, which playback reports to the control loop as it happens', () => {
+    const { fake, player } = setup({ targetLatency: 0.5 });
+    player.attach(video);
+    player.load(SRC);
+    fake.ready();
+    fake.liveLatency = 0.5;
+    fake.bufferAhead = 0.5;
+    vi.advanceTimersByTime(100);
+    expect(fake.seeks).toEqual([]);
+    // A second's stall: latency grows by the time the buffer was dry, and data comes back with buffer to spare.
+    fake.emit('waiting');
+    fake.liveLatency = 1.1;
+    vi.advanceTimersByTime(1000);
+    fake.bufferAhead = 1;
+    fake.emit('playing');
+    vi.advanceTimersByTime(100);
+    // 0.6 s over target is catch-up's to walk back (it skips at 1.5 s over); after a stall the player skips.
+    expect(fake.seeks.length).toBeGreaterThan(0);
+  });
+
   it('unload() releases the stream but keeps the player: idle, no src, no timer, and load() plays again', async () => {
     const { fake, player } = setup({ targetLatency: 0.6 });
     const onState = vi.fn();

@@ -1,3 +1,4 @@
+import type { ControllerEventMap } from './controllers/controller.js';
 import { ClockSyncController } from './controllers/clock-sync-controller.js';
 import { LatencyController } from './controllers/latency-controller.js';
 import { LiveSessionController } from './controllers/live-session-controller.js';
@@ -206,6 +207,7 @@ class LLPlayer<N> implements Player<N> {
   #engine: Engine<N>;
   #store: SnapshotStore<PlayerSnapshot>;
   #events = new EventEmitter<PlayerEventMap>();
+  #bus = new EventEmitter<ControllerEventMap>();
   #latency: LatencyController;
   #playback: PlaybackController;
   #tracks: TracksController;
@@ -227,7 +229,7 @@ class LLPlayer<N> implements Player<N> {
     this.subscribe = this.#store.subscribe;
     this.getSnapshot = this.#store.getSnapshot;
     this.#engine = createEngine();
-    const context = { engine: this.#engine, store: this.#store };
+    const context = { engine: this.#engine, store: this.#store, bus: this.#bus };
     this.#playback = new PlaybackController(context);
     this.#tracks = new TracksController(context);
     this.#session = new LiveSessionController(context);
@@ -321,6 +323,7 @@ class LLPlayer<N> implements Player<N> {
     this.#engine.destroy();
     this.#store.clear();
     this.#events.clear();
+    this.#bus.clear();
   }
 }
 

@@ -33,7 +33,7 @@ export class LatencyController implements Controller {
    * @param targetLatency - the page's fixed target in seconds (already
    *   validated), or `null` for the automatic target.
    */
-  constructor({ engine, store }: ControllerContext, targetLatency: number | null, settings: LiveControlSettings = DEFAULT_LIVE_CONTROL) {
+  constructor({ engine, store, bus }: ControllerContext, targetLatency: number | null, settings: LiveControlSettings = DEFAULT_LIVE_CONTROL) {
     this.#engine = engine;
     this.#store = store;
     this.#fixedTarget = targetLatency;
@@ -62,12 +62,15 @@ export class LatencyController implements Controller {
       },
       { signal },
     );
-    const unsubscribe = store.subscribe((snapshot, previous) => {
-      if (snapshot.stallCount > previous.stallCount) this.#loop.onStall(performance.now() / 1000);
-      // Back to automatic quality: ABR starts from its estimate rather than from the page's choice.
-      if (snapshot.quality === 'auto' && previous.quality !== 'auto') this.#loop.onRendition(null);
-    });
-    signal.addEventListener('abort', unsubscribe);
+    bus.on('stall', ({ at }) => this.#loop.onStall(at), { signal });
+    bus.on(
+      'qualitychange',
+      ({ quality }) => {
+        // Back to automatic quality: ABR starts from its estimate rather than from the page's choice.
+        if (quality === 'auto') this.#loop.onRendition(null);
+      },
+      { signal },
+    );
     const document = globalThis.document as Document | undefined;
     document?.addEventListener(
       'visibilitychange',

@@ -17,7 +17,7 @@ export class PlaybackController implements Controller {
   /** `performance.now()` when the current stall began, or `null` when not stalled. */
   #stalledAt: number | null = null;
 
-  constructor({ engine, store }: ControllerContext) {
+  constructor({ engine, store, bus }: ControllerContext) {
     this.#engine = engine;
     this.#store = store;
     const { signal } = this.#abort;
@@ -67,6 +67,7 @@ export class PlaybackController implements Controller {
         if (status !== 'playing') return;
         this.#stalledAt = performance.now();
         store.update({ status: 'stalled', stallCount: stallCount + 1 });
+        bus.emit('stall', { at: this.#stalledAt / 1000 });
       },
       { signal },
     );

@@ -31,12 +31,14 @@ interface TrackChoices {
 export class TracksController implements Controller {
   #engine: Engine;
   #store: SnapshotStore<PlayerSnapshot>;
+  #bus: ControllerContext['bus'];
   #abort = new AbortController();
   #choices: TrackChoices = {};
   /** Choices still to apply to the engine after a resumed load. */
   #pending: TrackChoices = {};
 
-  constructor({ engine, store }: ControllerContext) {
+  constructor({ engine, store, bus }: ControllerContext) {
+    this.#bus = bus;
     this.#engine = engine;
     this.#store = store;
     const { signal } = this.#abort;
@@ -52,8 +54,8 @@ export class TracksController implements Controller {
           audioTrack: null,
           textTracks: [],
           textTrack: null,
-          ...(resume ? {} : { quality: 'auto' }),
         });
+        if (!resume) this.#publishQuality('auto');
       },
       { signal },
     );
@@ -77,7 +79,8 @@ export class TracksController implements Controller {
       () => {
         this.#choices = {};
         this.#pending = {};
-        store.update({ renditions: [], rendition: null, audioTracks: [], audioTrack: null, textTracks: [], textTrack: null, quality: 'auto' });
+        store.update({ renditions: [], rendition: null, audioTracks: [], audioTrack: null, textTracks: [], textTrack: null });
+        this.#publishQuality('auto');
       },
       { signal },
     );
@@ -93,7 +96,7 @@ export class TracksController implements Controller {
         this.#engine.setRendition(rendition);
       } else {
         delete this.#choices.rendition;
-        this.#store.update({ quality: 'auto' });
+        this.#publishQuality('auto');
       }
     }
     if (audioTrack !== undefined && audioTracks.some((t) => t.id === audioTrack)) {
@@ -106,12 +109,20 @@ export class TracksController implements Controller {
     }
   }
 
+  /** Sets `snapshot.quality` and tells the other controllers when it changed. */
+  #publishQuality(quality: string): void {
+    const previous = this.#store.getSnapshot().quality;
+    if (quality === previous) return;
+    this.#store.update({ quality });
+    this.#bus.emit('qualitychange', { quality, previous });
+  }
+
   /** @throws RangeError if `id` is neither `'auto'` nor a rendition of the stream. */
   setQuality(id: string): void {
     if (id === 'auto') {
       delete this.#choices.rendition;
       delete this.#pending.rendition;
-      this.#store.update({ quality: 'auto' });
+      this.#publishQuality('auto');
       this.#engine.setRendition(null);
       return;
     }
@@ -119,7 +130,7 @@ export class TracksController implements Controller {
     if (!renditions.some((r) => r.id === id)) throw unknownId('rendition', id, renditions);
     this.#choices.rendition = id;
     delete this.#pending.rendition;
-    this.#store.update({ quality: id });
+    this.#publishQuality(id);
     this.#engine.setRendition(id);
   }
 
