@@ -118,7 +118,7 @@ interface Chunk {
  * the origin has it `encodeDelay` later, one bottleneck link with a
  * bandwidth profile delivers chunks in order (plus jitter and outages), and a
  * playback buffer plays at the loop's rate and stalls when it runs down to
- * the browser's renderer reserve. The {@link LiveControlLoop} runs on it
+ * the browser's renderer reserve. The player's own control loop runs on it
  * exactly as in the browser: ticks, stall events, per-segment throughput
  * samples from per-chunk transfer times.
  */
