@@ -21,7 +21,8 @@ const snapshot = (page: Page) => page.evaluate(() => ({ ...(window as unknown as
 async function tabTo(page: Page, role: 'combobox' | 'button', name: string): Promise<void> {
   const target = page.getByRole(role, { name });
   for (let i = 0; i < 20; i++) {
-    if (await target.evaluate((el) => el === document.activeElement)) return;
+    // The focused element as its own tree sees it: <ll-player>'s controls are in its shadow root.
+    if (await target.evaluate((el) => el === (el.getRootNode() as Document | ShadowRoot).activeElement && el.matches(':focus'))) return;
     await page.keyboard.press('Tab');
   }
   throw new Error(`Tab never reached the ${role} "${name}"`);

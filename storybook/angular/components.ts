@@ -4,6 +4,7 @@ import {
   Component,
   computed,
   DestroyRef,
+  effect,
   ElementRef,
   inject,
   Injector,
@@ -20,10 +21,15 @@ import { isPlaying, readoutText } from '../shared/readout';
 /** Mounts the uPlot live panel into `host` once rendered, and removes it with the component. */
 function liveChart(host: () => ElementRef<HTMLElement> | undefined, player: () => Player<unknown> | null): void {
   const destroyRef = inject(DestroyRef);
-  afterNextRender(() => {
+  let mounted = false;
+  // Once both exist: <llstream-player>'s player comes a microtask after its <ll-player> is in the page,
+  // and `player` reads signals (the snapshot) that change then.
+  effect(() => {
     const element = host()?.nativeElement;
     const p = player();
-    if (element && p) destroyRef.onDestroy(mountLiveChart(element, p));
+    if (mounted || !element || !p) return;
+    mounted = true;
+    destroyRef.onDestroy(mountLiveChart(element, p));
   });
 }
 
@@ -92,7 +98,8 @@ export class PlayerPanelComponent {
   private readonly chartHost = viewChild<ElementRef<HTMLElement>>('chart');
 
   constructor() {
-    liveChart(this.chartHost, () => this.llPlayer().player);
+    // state() changes with the first snapshot, when the player exists.
+    liveChart(this.chartHost, () => (this.state() ? this.llPlayer().player : null));
   }
 }
 

@@ -23,13 +23,19 @@ class StoryPanel extends HTMLElement {
     const element = this.#player;
     if (!element) throw new Error('<ll-story-panel> must follow an <ll-player>.');
     this.#abort = new AbortController();
-    element.addEventListener('statechange', (event) => this.#render((event as CustomEvent<PlayerSnapshot>).detail), {
+    element.addEventListener('statechange', (event) => this.#update((event as CustomEvent<PlayerSnapshot>).detail), {
       signal: this.#abort.signal,
     });
-    // Markup first, so the chart's container exists.
-    if (element.player) this.#render(element.player.getSnapshot());
+    // The element's player comes in the microtask after it is connected, with a first statechange.
+    if (element.player) this.#update(element.player.getSnapshot());
+  }
+
+  /** Renders `snapshot`; the first time, then mounts the chart into the markup. */
+  #update(snapshot: PlayerSnapshot): void {
+    this.#render(snapshot);
+    const player = this.#player?.player;
     const chart = this.querySelector<HTMLElement>('[data-testid="live-chart"]');
-    if (chart && element.player) this.#unmountChart = mountLiveChart(chart, element.player);
+    if (!this.#unmountChart && chart && player) this.#unmountChart = mountLiveChart(chart, player);
   }
 
   disconnectedCallback(): void {

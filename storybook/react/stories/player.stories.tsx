@@ -43,7 +43,7 @@ export const TargetLatency: StoryObj<LatencyArgs> = {
 };
 
 function CustomControls() {
-  const { ref, state, player } = useLLPlayer({ src: DEMO_SRC, muted: true });
+  const { ref, state, player } = useLLPlayer({ src: DEMO_SRC, muted: true, autoPlay: true });
   const playing = isPlaying(state);
   return (
     <figure style={{ margin: 0, display: 'grid', gap: 8 }}>
