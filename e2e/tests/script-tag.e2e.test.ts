@@ -37,7 +37,7 @@ describe('<ll-player> from one classic script tag', () => {
     await new Promise((resolve) => site?.close(resolve));
   });
 
-  it('defines the element, shows its controls and plays the live stream under 1 s glass-to-glass', async () => {
+  it('defines the element, shows its controls and plays the live stream under 1 s glass-to-glass; unload() and load() play it again', async () => {
     await waitForSteadyStream(env.origin.url, 'demo');
     const page = await env.browser.context.newPage();
     await page.goto(siteUrl);
@@ -66,6 +66,21 @@ describe('<ll-player> from one classic script tag', () => {
     // The live edge is ahead of the playhead by about the live latency.
     expect(ui.liveEdge - ui.currentTime).toBeGreaterThan(0);
     expect(ui.liveEdge - ui.currentTime).toBeLessThan(2);
+
+    // unload() lets go of the stream (dash.js's MediaSource leaves the video) and keeps the player: load() plays again.
+    const unloaded = await page.evaluate(() => {
+      const element = document.querySelector<LLPlayerElement>('ll-player')!;
+      const before = element.player;
+      element.player!.unload();
+      const { status, src } = element.player!.getSnapshot();
+      return { status, src, samePlayer: element.player === before, videoSource: element.video.src, engine: element.player!.engine };
+    });
+    expect(unloaded).toEqual({ status: 'idle', src: null, samePlayer: true, videoSource: '', engine: null });
+    await page.evaluate(() => {
+      const element = document.querySelector<LLPlayerElement>('ll-player')!;
+      element.player!.load(element.src);
+    });
+    await page.waitForFunction(() => document.querySelector<LLPlayerElement>('ll-player')!.player!.getSnapshot().status === 'playing', null, { timeout: 20_000 });
     await page.close();
   });
 });

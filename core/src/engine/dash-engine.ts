@@ -194,12 +194,7 @@ class DashEngine implements Engine<DashMediaPlayer> {
     const url = new URL(src, video.ownerDocument.baseURI).href;
     const generation = ++this.#generation;
     this.#autoplay = options.autoplay;
-    this.#producerReferenceOffset = 0;
-    this.#captures = new CaptureTimeline();
-    this.#availabilityStartTime = null;
-    this.#renderedRendition = null;
-    this.#audioInfos = [];
-    this.#textInfos = [];
+    this.#forgetStream();
     this.#events.emit('loadstart', { src, autoplay: options.autoplay, resume: options.resume ?? false });
     if (this.#player) {
       this.#player.setAutoPlay(options.autoplay);
@@ -441,13 +436,18 @@ class DashEngine implements Engine<DashMediaPlayer> {
     // destroy() detaches the MediaSource from the video element; the next load() creates a new MediaPlayer.
     this.#player?.destroy();
     this.#player = null;
+    this.#forgetStream();
+    this.#events.emit('unload');
+  }
+
+  /** Drops what the engine learned of the last stream (its timeline, capture times, tracks). */
+  #forgetStream(): void {
     this.#producerReferenceOffset = 0;
     this.#captures = new CaptureTimeline();
     this.#availabilityStartTime = null;
     this.#renderedRendition = null;
     this.#audioInfos = [];
     this.#textInfos = [];
-    this.#events.emit('unload');
   }
 
   destroy(): void {
